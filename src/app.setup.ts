@@ -1,0 +1,43 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+
+const MiB = 1024 * 1024;
+export const DEFAULT_BODY_LIMIT = 1 * MiB;
+export const LARGE_BODY_LIMIT = 10 * MiB;
+// The two routes the contract lets carry up to 10 MiB.
+const LARGE_BODY_ROUTES = [/\/events\/batch$/, /\/rollouts\/:[^/]+\/observations$/];
+
+/** Builds the Nest application exactly as production runs it; tests use this too. */
+export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: LARGE_BODY_LIMIT,
+    trustProxy: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRoute', (route) => {
+    if (route.bodyLimit === undefined) {
+      route.bodyLimit = LARGE_BODY_ROUTES.some((pattern) => pattern.test(route.url)) ? LARGE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
+    }
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+
+  return app;
+}
+
+export function logOpenModeWarning(config: AppConfig): void {
+  if (config.openMode) {
+    new NestLogger('Auth').warn(
+      '!!! OPEN MODE: neither ADMIN_TOKEN nor CLIENT_TOKENS is set, every route is reachable without a token. Set ADMIN_TOKEN before exposing this service. !!!',
+    );
+  }
+}

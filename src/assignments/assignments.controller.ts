@@ -1,0 +1,26 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access } from '../common/auth/access.decorator';
+import { AssignResult, AssignmentsService } from './assignments.service';
+import { AssignDto, VariantQuery } from './dto/assign.dto';
+
+@ApiTags('assignment')
+@ApiBearerAuth()
+@Access('client')
+@Controller('api/v1/experiments')
+export class AssignmentsController {
+  constructor(private readonly assignments: AssignmentsService) {}
+
+  @Post(':idOrKey/assign')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Put a user into a variant (deterministic, sticky, durable)' })
+  async assign(@Param('idOrKey') idOrKey: string, @Body() dto: AssignDto): Promise<AssignResult> {
+    return this.assignments.assign(idOrKey, dto.userId);
+  }
+
+  @Get(':idOrKey/variant')
+  @ApiOperation({ summary: 'Same as assign, as a GET (seed-000 form)' })
+  async variant(@Param('idOrKey') idOrKey: string, @Query() query: VariantQuery): Promise<AssignResult> {
+    return this.assignments.assign(idOrKey, query.userId);
+  }
+}

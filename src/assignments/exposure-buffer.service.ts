@@ -1,0 +1,103 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+const FLUSH_INTERVAL_MS = 1000;
+const MAX_ROWS_PER_STATEMENT = 5000;
+// Bounded memory while PostgreSQL is away: beyond this, further increments are dropped and counted.
+const MAX_PENDING_KEYS = 1_000_000;
+
+interface Pending {
+  experimentId: string;
+  userId: string;
+  count: number;
+  lastAt: Date;
+}
+
+/**
+ * Exposure counts of sticky answers, added up in memory and written once a second with one
+ * set-based UPDATE, so a sticky assign costs no write on the request path. New assignments are
+ * inserted with exposures = 1 synchronously. Flushed on shutdown; a crash loses at most the last
+ * second of exposure counts (never an assignment).
+ */
+@Injectable()
+export class ExposureBufferService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ExposureBufferService.name);
+  private pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private dropped = 0;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush().catch((error: Error) => this.logger.error(`final exposure flush failed: ${error.message}`));
+  }
+
+  record(experimentId: string, userId: string): void {
+    const key = `${experimentId}\u0000${userId}`;
+    const entry = this.pending.get(key);
+    if (entry) {
+      entry.count++;
+      entry.lastAt = new Date();
+    } else if (this.pending.size < MAX_PENDING_KEYS) {
+      this.pending.set(key, { experimentId, userId, count: 1, lastAt: new Date() });
+    } else {
+      this.dropped++;
+    }
+  }
+
+  /** Writes everything recorded so far; callers that read exposures call this first. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.pending.size === 0) return;
+    this.flushing = this.write().finally(() => {
+      this.flushing = null;
+    });
+    await this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    // A stable order keeps concurrent flushes from several replicas free of deadlocks.
+    const rows = [...batch.values()].sort((a, b) =>
+      a.experimentId === b.experimentId ? (a.userId < b.userId ? -1 : 1) : a.experimentId < b.experimentId ? -1 : 1,
+    );
+    try {
+      for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
+        const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
+        await this.dataSource.query(
+          `UPDATE assignments a
+              SET exposures = a.exposures + v.n,
+                  last_exposed_at = GREATEST(a.last_exposed_at, v.at)
+             FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[]) AS v(experiment_id, user_id, n, at)
+            WHERE a.experiment_id = v.experiment_id AND a.user_id = v.user_id`,
+          [chunk.map((r) => r.experimentId), chunk.map((r) => r.userId), chunk.map((r) => r.count), chunk.map((r) => r.lastAt)],
+        );
+        for (const row of chunk) batch.delete(`${row.experimentId}\u0000${row.userId}`);
+      }
+    } catch (error) {
+      // Put back what was not written; the next flush retries it.
+      for (const [key, row] of batch) {
+        const newer = this.pending.get(key);
+        if (newer) {
+          newer.count += row.count;
+        } else {
+          this.pending.set(key, row);
+        }
+      }
+      throw error;
+    }
+    if (this.dropped > 0) {
+      this.logger.warn(`${this.dropped} exposure increments dropped while the database was unavailable`);
+      this.dropped = 0;
+    }
+  }
+}

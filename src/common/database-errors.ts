@@ -1,0 +1,44 @@
+/** SQLSTATE classes and Node socket codes that mean "PostgreSQL is not reachable right now". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection terminated unexpectedly',
+  'the database system is',
+  'cannot use a pool after calling end',
+  'Client was closed',
+];
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  if (UNAVAILABLE_MESSAGES.some((m) => error.message.includes(m))) return true;
+  const cause = (error as { cause?: unknown }).cause ?? (error as { driverError?: unknown }).driverError;
+  return cause !== undefined && cause !== error && isDatabaseUnavailable(cause);
+}
+
+export function postgresErrorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  const driverCode = (error as { driverError?: { code?: unknown } } | null)?.driverError?.code;
+  const value = typeof code === 'string' ? code : driverCode;
+  return typeof value === 'string' ? value : undefined;
+}

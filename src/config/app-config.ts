@@ -1,0 +1,127 @@
+import * as path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Everything the service reads from the environment, validated once at boot. */
+export interface AppConfig {
+  nodeEnv: string;
+  production: boolean;
+  host: string;
+  port: number;
+  /** Unset → an embedded PostgreSQL is started with its data in `dataDir`. */
+  databaseUrl: string | null;
+  dataDir: string;
+  dbMigrate: boolean;
+  dbPoolSize: number;
+  adminToken: string | null;
+  clientTokens: string[];
+  /** No token configured outside production: every route is open (logged loudly at startup). */
+  openMode: boolean;
+  rolloutTickSeconds: number;
+  rolloutWebhookUrl: string | null;
+  logLevel: LogLevel;
+  rateLimitPerMinute: number;
+  corsOrigins: string[] | true | false;
+  resultsCacheSeconds: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`${name} must be a number > 0, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+  if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | null {
+  const raw = present(env, name);
+  if (raw === undefined) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(' or ')}), got an unparsable value`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+  const adminToken = present(env, 'ADMIN_TOKEN') ?? null;
+  const clientTokens = (present(env, 'CLIENT_TOKENS') ?? '')
+    .split(',')
+    .map((token) => token.trim())
+    .filter((token) => token.length > 0);
+  if (production && adminToken === null) {
+    throw new ConfigError('ADMIN_TOKEN is required when NODE_ENV=production (refusing to run without auth)');
+  }
+  for (const [name, token] of [['ADMIN_TOKEN', adminToken] as const, ...clientTokens.map((t) => ['CLIENT_TOKENS', t] as const)]) {
+    if (token !== null && token.length < 8) {
+      throw new ConfigError(`${name} tokens must be at least 8 characters long`);
+    }
+  }
+
+  const logLevel = (present(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const cors = present(env, 'CORS_ORIGINS');
+  const corsOrigins: AppConfig['corsOrigins'] =
+    cors === undefined ? false : cors === '*' ? true : cors.split(',').map((origin) => origin.trim()).filter(Boolean);
+
+  return {
+    nodeEnv,
+    production,
+    host: present(env, 'HOST') ?? '0.0.0.0',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(present(env, 'DATA_DIR') ?? './.data'),
+    dbMigrate: boolean(env, 'DB_MIGRATE', true),
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 1000),
+    adminToken,
+    clientTokens,
+    openMode: !production && adminToken === null && clientTokens.length === 0,
+    rolloutTickSeconds: positiveNumber(env, 'ROLLOUT_TICK_SECONDS', 60),
+    rolloutWebhookUrl: url(env, 'ROLLOUT_WEBHOOK_URL', ['http:', 'https:']),
+    logLevel: logLevel as LogLevel,
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600000, 1, 1_000_000_000),
+    corsOrigins,
+    resultsCacheSeconds: integer(env, 'RESULTS_CACHE_SECONDS', 30, 0, 86400),
+  };
+}

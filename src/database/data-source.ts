@@ -1,0 +1,29 @@
+import * as path from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+// Compiled: dist/src/database → dist/migrations/*.js; under jest: src/database → migrations/*.ts.
+const MIGRATIONS_GLOB = path.join(__dirname, '..', '..', 'migrations', '*.{js,ts}');
+const ENTITIES_GLOB = path.join(__dirname, '..', '**', '*.entity.{js,ts}');
+
+export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: [ENTITIES_GLOB],
+    migrations: [MIGRATIONS_GLOB],
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: poolSize,
+      // Fail fast instead of queueing forever when PostgreSQL is gone: the request becomes a 503.
+      connectionTimeoutMillis: 5000,
+      statement_timeout: 30000,
+      idle_in_transaction_session_timeout: 60000,
+      application_name: 'experimentation-service',
+    },
+  };
+}

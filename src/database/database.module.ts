@@ -1,0 +1,28 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from './data-source';
+import { ChangeFeedService } from './change-feed.service';
+import { DATABASE_URL } from './database.tokens';
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(url: string, poolSize: number): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(url, poolSize),
+          // Entities are registered by their feature modules with TypeOrmModule.forFeature.
+          entities: [],
+          autoLoadEntities: true,
+          migrations: [],
+          // Boot fails fast with a clear error instead of retrying for minutes.
+          retryAttempts: 0,
+        }),
+      ],
+      providers: [{ provide: DATABASE_URL, useValue: url }, ChangeFeedService],
+      exports: [DATABASE_URL, ChangeFeedService],
+    };
+  }
+}

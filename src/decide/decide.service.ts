@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { AssignmentsService } from '../assignments/assignments.service';
+import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
+
+export interface DecideResponse {
+  userId: string;
+  experiments: Record<string, { variant: string | null; config: Record<string, unknown> | null; inExperiment: boolean }>;
+  rollouts: Record<string, { useNewModel: boolean; percentage: number }>;
+}
+
+@Injectable()
+export class DecideService {
+  constructor(
+    private readonly catalog: ExperimentCatalogService,
+    private readonly assignments: AssignmentsService,
+  ) {}
+
+  async decide(userId: string): Promise<DecideResponse> {
+    const running = await this.catalog.listRunning();
+    const results = await this.assignments.assignMany(running, userId);
+    const experiments: DecideResponse['experiments'] = {};
+    for (const result of results) {
+      experiments[result.experimentKey] = {
+        variant: result.variant?.name ?? null,
+        config: result.variant?.config ?? null,
+        inExperiment: result.inExperiment,
+      };
+    }
+    return { userId, experiments, rollouts: {} };
+  }
+}

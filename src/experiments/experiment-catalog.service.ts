@@ -1,0 +1,78 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { ChangeFeedService } from '../database/change-feed.service';
+import { ExperimentEntity } from './experiment.entity';
+import { findExperimentByIdOrKey } from './experiment-lookup';
+import type { Experiment } from './experiment.model';
+
+// A safety net only: LISTEN/NOTIFY invalidates entries within milliseconds of a commit.
+const MAX_AGE_MS = 30_000;
+
+interface Entry {
+  experiment: Experiment;
+  loadedAt: number;
+}
+
+/**
+ * Experiments for the hot paths (assign, track, decide), served from memory. Every replica drops
+ * an entry when the change feed says that experiment changed, so a change made anywhere is seen
+ * everywhere within one NOTIFY round trip.
+ */
+@Injectable()
+export class ExperimentCatalogService implements OnModuleDestroy {
+  private readonly byIdOrKey = new Map<string, Entry>();
+  private running: { experiments: Experiment[]; loadedAt: number } | null = null;
+  // Bumped on each invalidation, so a load that raced with a change is not cached.
+  private generation = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    @InjectRepository(ExperimentEntity) private readonly experiments: Repository<ExperimentEntity>,
+    changes: ChangeFeedService,
+  ) {
+    this.unsubscribe = changes.subscribe((change) => {
+      if (change === 'resync') this.clear();
+      else if (change.entity === 'experiment') this.invalidate(change.id);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe();
+  }
+
+  async find(idOrKey: string): Promise<Experiment | null> {
+    const cached = this.byIdOrKey.get(idOrKey);
+    if (cached && Date.now() - cached.loadedAt < MAX_AGE_MS) return cached.experiment;
+    const generation = this.generation;
+    const experiment = await findExperimentByIdOrKey(this.experiments.manager, idOrKey);
+    if (experiment && generation === this.generation) {
+      const entry = { experiment, loadedAt: Date.now() };
+      this.byIdOrKey.set(experiment.id, entry);
+      this.byIdOrKey.set(experiment.key, entry);
+    }
+    return experiment;
+  }
+
+  async listRunning(): Promise<Experiment[]> {
+    if (this.running && Date.now() - this.running.loadedAt < MAX_AGE_MS) return this.running.experiments;
+    const generation = this.generation;
+    const experiments = await this.experiments.find({ where: { status: 'running' }, order: { createdAt: 'ASC' } });
+    if (generation === this.generation) this.running = { experiments, loadedAt: Date.now() };
+    return experiments;
+  }
+
+  invalidate(id: string): void {
+    this.generation++;
+    const entry = this.byIdOrKey.get(id);
+    this.byIdOrKey.delete(id);
+    if (entry) this.byIdOrKey.delete(entry.experiment.key);
+    this.running = null;
+  }
+
+  clear(): void {
+    this.generation++;
+    this.byIdOrKey.clear();
+    this.running = null;
+  }
+}

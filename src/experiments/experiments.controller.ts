@@ -1,0 +1,121 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../common/auth/access.decorator';
+import { CurrentActor } from '../common/auth/actor.decorator';
+import { Page } from '../common/pagination';
+import { CreateExperimentDto } from './dto/create-experiment.dto';
+import { ListExperimentsQuery } from './dto/list-experiments.query';
+import { CompleteExperimentDto, SetStatusDto } from './dto/lifecycle.dto';
+import { UpdateExperimentDto } from './dto/update-experiment.dto';
+import { ExperimentShorthandInterceptor } from './experiment-shorthand.interceptor';
+import { ExperimentResponse, toExperimentResponse } from './experiment.response';
+import { ExperimentsService, HistoryEntry } from './experiments.service';
+
+@ApiTags('experiments')
+@ApiBearerAuth()
+@Controller('api/v1/experiments')
+export class ExperimentsController {
+  constructor(private readonly experiments: ExperimentsService) {}
+
+  @Post()
+  @UseInterceptors(ExperimentShorthandInterceptor)
+  @ApiOperation({ summary: 'Create an experiment (draft); also accepts the seed-000 shorthand body' })
+  async create(@Body() dto: CreateExperimentDto, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
+    return toExperimentResponse(await this.experiments.create(dto, actor));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List experiments, newest first' })
+  async list(@Query() query: ListExperimentsQuery): Promise<Page<ExperimentResponse>> {
+    const page = await this.experiments.list(query);
+    return { ...page, items: page.items.map(toExperimentResponse) };
+  }
+
+  @Get(':idOrKey')
+  @ApiOperation({ summary: 'Get an experiment by id or key' })
+  async get(@Param('idOrKey') idOrKey: string): Promise<ExperimentResponse> {
+    return toExperimentResponse(await this.experiments.get(idOrKey));
+  }
+
+  @Patch(':idOrKey')
+  @UseInterceptors(ExperimentShorthandInterceptor)
+  @ApiOperation({ summary: 'Update an experiment (what may change depends on its status)' })
+  async update(@Param('idOrKey') idOrKey: string, @Body() dto: UpdateExperimentDto, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
+    return toExperimentResponse(await this.experiments.update(idOrKey, dto, actor));
+  }
+
+  @Put(':idOrKey')
+  @UseInterceptors(ExperimentShorthandInterceptor)
+  @ApiOperation({ summary: 'Same as PATCH' })
+  async replace(@Param('idOrKey') idOrKey: string, @Body() dto: UpdateExperimentDto, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
+    return this.update(idOrKey, dto, actor);
+  }
+
+  @Delete(':idOrKey')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an experiment with its assignments and events (not while running)' })
+  async remove(@Param('idOrKey') idOrKey: string): Promise<void> {
+    await this.experiments.remove(idOrKey);
+  }
+
+  @Post(':idOrKey/start')
+  @Put(':idOrKey/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'draft → running' })
+  async start(@Param('idOrKey') idOrKey: string, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
+    return toExperimentResponse(await this.experiments.transition(idOrKey, 'start', actor));
+  }
+
+  @Post(':idOrKey/pause')
+  @Put(':idOrKey/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'running → paused (keeps its users, enrols no one new)' })
+  async pause(@Param('idOrKey') idOrKey: string, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
+    return toExperimentResponse(await this.experiments.transition(idOrKey, 'pause', actor));
+  }
+
+  @Post(':idOrKey/resume')
+  @Put(':idOrKey/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'paused → running' })
+  async resume(@Param('idOrKey') idOrKey: string, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
+    return toExperimentResponse(await this.experiments.transition(idOrKey, 'resume', actor));
+  }
+
+  @Post(':idOrKey/complete')
+  @Put(':idOrKey/complete')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'running|paused → completed, optionally with a winner' })
+  async complete(
+    @Param('idOrKey') idOrKey: string,
+    @Body() dto: CompleteExperimentDto = {},
+    @CurrentActor() actor: Actor,
+  ): Promise<ExperimentResponse> {
+    return toExperimentResponse(await this.experiments.transition(idOrKey, 'complete', actor, dto?.winner));
+  }
+
+  @Post(':idOrKey/stop')
+  @Put(':idOrKey/stop')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Same as complete' })
+  async stop(
+    @Param('idOrKey') idOrKey: string,
+    @Body() dto: CompleteExperimentDto = {},
+    @CurrentActor() actor: Actor,
+  ): Promise<ExperimentResponse> {
+    return this.complete(idOrKey, dto, actor);
+  }
+
+  @Put(':idOrKey/status')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Move to a status by name (seed-001 form)' })
+  async setStatus(@Param('idOrKey') idOrKey: string, @Body() dto: SetStatusDto, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
+    return toExperimentResponse(await this.experiments.setStatus(idOrKey, dto.status, actor, dto.winner));
+  }
+
+  @Get(':idOrKey/history')
+  @ApiOperation({ summary: 'Every create, update and transition with who did it' })
+  async history(@Param('idOrKey') idOrKey: string): Promise<HistoryEntry[]> {
+    return this.experiments.history(idOrKey);
+  }
+}

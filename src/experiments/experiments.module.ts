@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ExperimentCatalogService } from './experiment-catalog.service';
+import { ExperimentHistoryEntity } from './experiment-history.entity';
+import { ExperimentEntity } from './experiment.entity';
+import { ExperimentsController } from './experiments.controller';
+import { ExperimentsService } from './experiments.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ExperimentEntity, ExperimentHistoryEntity])],
+  controllers: [ExperimentsController],
+  providers: [ExperimentsService, ExperimentCatalogService],
+  exports: [ExperimentsService, ExperimentCatalogService],
+})
+export class ExperimentsModule {}
