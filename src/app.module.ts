@@ -12,6 +12,7 @@ import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DecideModule } from './decide/decide.module';
 import { ExperimentsModule } from './experiments/experiments.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** Removes `?token=` (accepted by the event stream) from logged URLs: tokens are never logged. */
 function redactUrl(url: string | undefined): string | undefined {
@@ -40,6 +41,7 @@ export class AppModule {
           },
         }),
         DatabaseModule.forRoot(databaseUrl, config.dbPoolSize),
+        MetricsModule,
         ExperimentsModule,
         AssignmentsModule,
         DecideModule,

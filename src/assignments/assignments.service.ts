@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/errors';
 import { ChangeFeedService } from '../database/change-feed.service';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
+import { MetricsService } from '../metrics/metrics.service';
 import type { Experiment } from '../experiments/experiment.model';
 import { AssignPlan, AssignReason, planAssignment } from './assignment-decision';
 import { ExposureBufferService } from './exposure-buffer.service';
@@ -50,6 +51,7 @@ export class AssignmentsService implements OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalog: ExperimentCatalogService,
     private readonly exposures: ExposureBufferService,
+    private readonly metrics: MetricsService,
     changes: ChangeFeedService,
   ) {
     // A deleted experiment takes its assignments with it.
@@ -124,6 +126,7 @@ export class AssignmentsService implements OnModuleDestroy {
     }
     this.remember(experiment.id, userId, variant.name);
     if (!existing.inserted) this.exposures.record(experiment.id, userId);
+    this.metrics.recordAssignment(experiment.key, variant.name);
     return {
       ...base,
       inExperiment: true,
