@@ -186,8 +186,17 @@ export function applyUpdate(current: ExperimentDefinition, patch: Partial<Create
   return next;
 }
 
+/** JSON with object keys sorted: jsonb does not keep key order, so plain stringify would see changes that are not. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** The fields whose value differs between two definitions, as `{ field: { from, to } }`. */

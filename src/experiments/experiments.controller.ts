@@ -9,7 +9,23 @@ import { CompleteExperimentDto, SetStatusDto } from './dto/lifecycle.dto';
 import { UpdateExperimentDto } from './dto/update-experiment.dto';
 import { ExperimentShorthandInterceptor } from './experiment-shorthand.interceptor';
 import { ExperimentResponse, toExperimentResponse } from './experiment.response';
-import { ExperimentsService, HistoryEntry } from './experiments.service';
+import { ExperimentsService, HistoryEntry, LifecycleAction } from './experiments.service';
+import { NotFoundError } from '../common/errors';
+
+const LIFECYCLE_ACTIONS: Record<string, LifecycleAction> = {
+  start: 'start',
+  pause: 'pause',
+  resume: 'resume',
+  complete: 'complete',
+  stop: 'complete',
+};
+
+function parseLifecycleAction(action: string): LifecycleAction {
+  // hasOwn: "constructor" or "__proto__" must not resolve to Object.prototype members.
+  const verb = Object.hasOwn(LIFECYCLE_ACTIONS, action) ? LIFECYCLE_ACTIONS[action] : undefined;
+  if (!verb) throw new NotFoundError(`Unknown action "${action}": use start, pause, resume, complete or stop`);
+  return verb;
+}
 
 @ApiTags('experiments')
 @ApiBearerAuth()
@@ -58,52 +74,31 @@ export class ExperimentsController {
     await this.experiments.remove(idOrKey);
   }
 
-  @Post(':idOrKey/start')
-  @Put(':idOrKey/start')
+  @Post(':idOrKey/:action')
   @HttpCode(200)
-  @ApiOperation({ summary: 'draft → running' })
-  async start(@Param('idOrKey') idOrKey: string, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
-    return toExperimentResponse(await this.experiments.transition(idOrKey, 'start', actor));
-  }
-
-  @Post(':idOrKey/pause')
-  @Put(':idOrKey/pause')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'running → paused (keeps its users, enrols no one new)' })
-  async pause(@Param('idOrKey') idOrKey: string, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
-    return toExperimentResponse(await this.experiments.transition(idOrKey, 'pause', actor));
-  }
-
-  @Post(':idOrKey/resume')
-  @Put(':idOrKey/resume')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'paused → running' })
-  async resume(@Param('idOrKey') idOrKey: string, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
-    return toExperimentResponse(await this.experiments.transition(idOrKey, 'resume', actor));
-  }
-
-  @Post(':idOrKey/complete')
-  @Put(':idOrKey/complete')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'running|paused → completed, optionally with a winner' })
-  async complete(
+  @ApiOperation({
+    summary: 'Lifecycle: start (draft → running), pause, resume, complete or stop (= complete, optionally with { winner })',
+  })
+  async lifecycle(
     @Param('idOrKey') idOrKey: string,
+    @Param('action') action: string,
     @Body() dto: CompleteExperimentDto = {},
     @CurrentActor() actor: Actor,
   ): Promise<ExperimentResponse> {
-    return toExperimentResponse(await this.experiments.transition(idOrKey, 'complete', actor, dto?.winner));
+    const verb = parseLifecycleAction(action);
+    return toExperimentResponse(await this.experiments.transition(idOrKey, verb, actor, dto?.winner));
   }
 
-  @Post(':idOrKey/stop')
-  @Put(':idOrKey/stop')
+  @Put(':idOrKey/:action')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Same as complete' })
-  async stop(
+  @ApiOperation({ summary: 'Same as the POST lifecycle routes' })
+  async lifecycleByPut(
     @Param('idOrKey') idOrKey: string,
+    @Param('action') action: string,
     @Body() dto: CompleteExperimentDto = {},
     @CurrentActor() actor: Actor,
   ): Promise<ExperimentResponse> {
-    return this.complete(idOrKey, dto, actor);
+    return this.lifecycle(idOrKey, action, dto, actor);
   }
 
   @Put(':idOrKey/status')
