@@ -29,10 +29,8 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
-            genReqId: (req: IncomingMessage) => {
-              const header = req.headers['x-request-id'];
-              return typeof header === 'string' && header.length > 0 && header.length <= 200 ? header : randomUUID();
-            },
+            // Fastify already gave the request its id (X-Request-Id or a UUID): reuse it.
+            genReqId: (req: IncomingMessage & { id?: string }) => req.id ?? randomUUID(),
             customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
             redact: ['req.headers.authorization', 'req.headers.cookie'],
             serializers: {

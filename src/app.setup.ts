@@ -1,5 +1,6 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
@@ -16,9 +17,15 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   const adapter = new FastifyAdapter({
     bodyLimit: LARGE_BODY_LIMIT,
     trustProxy: true,
+    // One id per request in every log line and in the X-Request-Id response header.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
   const fastify = adapter.getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
   fastify.addHook('onRoute', (route) => {
     if (route.bodyLimit === undefined) {
       route.bodyLimit = LARGE_BODY_ROUTES.some((pattern) => pattern.test(route.url)) ? LARGE_BODY_LIMIT : DEFAULT_BODY_LIMIT;
