@@ -4,6 +4,8 @@ const swc = ['@swc/jest', JSON.parse(require('fs').readFileSync(__dirname + '/.s
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // e2e tests boot the app on a real database; the default 5 s is too tight on a 2-core machine.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -22,7 +24,6 @@ module.exports = {
       transform: { '^.+\\.ts$': swc },
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };
