@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AssignmentsModule } from './assignments/assignments.module';
 import { AuthGuard } from './common/auth/auth.guard';
@@ -11,8 +12,11 @@ import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DecideModule } from './decide/decide.module';
+import { EventsModule } from './events/events.module';
 import { ExperimentsModule } from './experiments/experiments.module';
+import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RATE_LIMIT_WINDOW_MS, RateLimitGuard } from './security/rate-limit.guard';
 
 /** Removes `?token=` (accepted by the event stream) from logged URLs: tokens are never logged. */
 function redactUrl(url: string | undefined): string | undefined {
@@ -30,7 +34,7 @@ export class AppModule {
           pinoHttp: {
             level: config.logLevel,
             // Fastify already gave the request its id (X-Request-Id or a UUID): reuse it.
-            genReqId: (req: IncomingMessage & { id?: string }) => req.id ?? randomUUID(),
+            genReqId: (req: IncomingMessage) => req.id ?? randomUUID(),
             customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
             redact: ['req.headers.authorization', 'req.headers.cookie'],
             serializers: {
@@ -40,13 +44,18 @@ export class AppModule {
         }),
         DatabaseModule.forRoot(databaseUrl, config.dbPoolSize),
         MetricsModule,
+        HealthModule,
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: RATE_LIMIT_WINDOW_MS, limit: config.rateLimitPerMinute }] }),
         ExperimentsModule,
         AssignmentsModule,
         DecideModule,
+        EventsModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        // Rate limiting first: a flood is refused before any token check or database work.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
     };
