@@ -1,0 +1,201 @@
+import type { FieldProblem } from '../common/errors';
+
+/**
+ * The rules of an incoming event (shared/api.md §4), as plain functions: the batch route checks
+ * each event with them one by one (one bad event must not reject the batch), and the single-event
+ * routes use the same normalisation after their DTO has checked the types.
+ */
+export const MAX_BATCH_EVENTS = 10_000;
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+export const MAX_PROPERTIES_JSON_LENGTH = 16 * 1024;
+export const MAX_USER_ID_LENGTH = 256;
+export const MAX_EVENT_NAME_LENGTH = 200;
+export const MAX_EVENT_ID_LENGTH = 200;
+
+/** A valid event, ready to be stored once its experiment and its user's variant are known. */
+export interface EventInput {
+  userId: string;
+  eventName: string;
+  value: number;
+  /** JSON text of `properties` (already serialised to check its size), or null. */
+  propertiesJson: string | null;
+  eventId: string | null;
+  occurredAt: Date;
+}
+
+export interface BatchEventInput extends EventInput {
+  /** The experiment's id or key, as sent. */
+  experiment: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
+
+/** The fields of one event after type checks, before aliases and defaults are resolved. */
+export interface RawEventFields {
+  userId: string;
+  eventName?: string | null;
+  eventType?: string | null;
+  value?: number;
+  properties?: Record<string, unknown> | null;
+  eventData?: Record<string, unknown> | null;
+  eventId?: string | null;
+  timestamp?: string | null;
+}
+
+const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/** ISO-8601 date-time with a zone (`Z` or `±hh:mm`); date-only or zone-less strings are ambiguous. */
+export function parseTimestamp(text: string): Date | null {
+  const match = TIMESTAMP_PATTERN.exec(text);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => (part === undefined ? 0 : Number(part)));
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null;
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day || day < 1) return null;
+  if (match[8] !== undefined && (Number(match[8]) > 23 || Number(match[9]) > 59)) return null;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
+export function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Structural equality of JSON values, key order ignored (an alias sent with the same value is fine). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
+  }
+  return false;
+}
+
+function pickAlias<T>(
+  problems: FieldProblem[],
+  name: string,
+  value: T | undefined,
+  aliasName: string,
+  alias: T | undefined,
+): T | undefined {
+  if (value !== undefined && alias !== undefined && !jsonEqual(value, alias)) {
+    problems.push({ field: aliasName, problem: `is an alias of ${name} and conflicts with it: send only one of them` });
+  }
+  return value ?? alias;
+}
+
+/**
+ * Resolves aliases and defaults and applies the rules that need more than a type check.
+ * `names` tells which field names the caller's route uses (conversions say metricName/metadata).
+ */
+export function normalizeEvent(
+  fields: RawEventFields,
+  now: Date,
+  names: { eventName: string; properties: string } = { eventName: 'eventName', properties: 'properties' },
+): Parsed<EventInput> {
+  const problems: FieldProblem[] = [];
+  // null means "not sent" for the optional fields (class-validator's @IsOptional lets it through).
+  const eventName = pickAlias(problems, names.eventName, fields.eventName ?? undefined, 'eventType', fields.eventType ?? undefined);
+  const properties = pickAlias(problems, names.properties, fields.properties ?? undefined, 'eventData', fields.eventData ?? undefined);
+  const timestamp = fields.timestamp ?? undefined;
+  if (eventName === undefined) {
+    problems.push({
+      field: names.eventName,
+      problem: names.eventName === 'eventName' ? 'is required (or its alias eventType)' : 'is required',
+    });
+  }
+
+  let propertiesJson: string | null = null;
+  if (properties !== undefined) {
+    propertiesJson = JSON.stringify(properties);
+    if (propertiesJson.length > MAX_PROPERTIES_JSON_LENGTH) {
+      problems.push({ field: names.properties, problem: `must be at most ${MAX_PROPERTIES_JSON_LENGTH} characters as JSON` });
+    }
+  }
+
+  let occurredAt = now;
+  if (timestamp !== undefined) {
+    const parsed = parseTimestamp(timestamp);
+    if (parsed === null) {
+      problems.push({ field: 'timestamp', problem: 'must be an ISO-8601 date-time with a time zone, e.g. 2026-11-23T10:00:00.000Z' });
+    } else if (parsed.getTime() - now.getTime() > MAX_FUTURE_SKEW_MS) {
+      problems.push({ field: 'timestamp', problem: 'must not be more than 5 minutes in the future' });
+    } else {
+      occurredAt = parsed;
+    }
+  }
+
+  if (problems.length > 0 || eventName === undefined) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      userId: fields.userId,
+      eventName,
+      value: fields.value ?? 1,
+      propertiesJson,
+      eventId: fields.eventId ?? null,
+      occurredAt,
+    },
+  };
+}
+
+const BATCH_EVENT_FIELDS = new Set([
+  'experiment',
+  'userId',
+  'eventName',
+  'eventType',
+  'value',
+  'properties',
+  'eventData',
+  'eventId',
+  'timestamp',
+]);
+
+function checkText(problems: FieldProblem[], field: string, value: unknown, max: number, required: boolean): void {
+  if (value === undefined || value === null) {
+    if (required) problems.push({ field, problem: 'is required' });
+  } else if (typeof value !== 'string') {
+    problems.push({ field, problem: 'must be a string' });
+  } else if (value.length < 1 || value.length > max) {
+    problems.push({ field, problem: `must be 1 to ${max} characters long` });
+  }
+}
+
+/**
+ * Checks one element of `POST /events/batch` by hand: the same rules as the track DTO, without
+ * class-validator's cost per event, and without rejecting the whole batch.
+ */
+export function parseBatchEvent(raw: unknown, now: Date): Parsed<BatchEventInput> {
+  if (!isPlainObject(raw)) return { ok: false, problems: [{ field: 'event', problem: 'must be an object' }] };
+  const problems: FieldProblem[] = [];
+  for (const key of Object.keys(raw)) {
+    if (!BATCH_EVENT_FIELDS.has(key)) problems.push({ field: key, problem: 'is not a known field' });
+  }
+  checkText(problems, 'experiment', raw.experiment, 200, true);
+  checkText(problems, 'userId', raw.userId, MAX_USER_ID_LENGTH, true);
+  checkText(problems, 'eventName', raw.eventName, MAX_EVENT_NAME_LENGTH, false);
+  checkText(problems, 'eventType', raw.eventType, MAX_EVENT_NAME_LENGTH, false);
+  checkText(problems, 'eventId', raw.eventId, MAX_EVENT_ID_LENGTH, false);
+  checkText(problems, 'timestamp', raw.timestamp, 100, false);
+  // null is refused, not defaulted to 1: a missing revenue must not be counted as 1.
+  if (raw.value !== undefined && !isFiniteNumber(raw.value)) {
+    problems.push({ field: 'value', problem: 'must be a finite number' });
+  }
+  for (const field of ['properties', 'eventData'] as const) {
+    if (raw[field] !== undefined && raw[field] !== null && !isPlainObject(raw[field]))
+      problems.push({ field, problem: 'must be an object' });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const normalized = normalizeEvent(raw as unknown as RawEventFields, now);
+  if (!normalized.ok) return normalized;
+  return { ok: true, value: { ...normalized.value, experiment: raw.experiment as string } };
+}
+
+export function describeProblems(problems: FieldProblem[]): string {
+  return problems.map((p) => `${p.field} ${p.problem}`).join('; ');
+}

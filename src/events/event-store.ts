@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { postgresErrorCode } from '../common/database-errors';
+import type { VariantAssignmentRow, VariantEventRow } from './experiment-metrics';
+
+/** One valid event of a known, open experiment, to be stored if its user is assigned. */
+export interface EventRow {
+  experimentId: string;
+  userId: string;
+  eventName: string;
+  value: number;
+  propertiesJson: string | null;
+  eventId: string | null;
+  occurredAt: Date;
+}
+
+/** What happened to each row passed to `insert`, by its index there. */
+export type RowOutcome = { kind: 'not_assigned' } | { kind: 'inserted' | 'duplicate'; variant: string };
+
+/**
+ * The ingest statement: the user's variant, the idempotency check and the write in ONE set-based
+ * statement (so one round trip and one implicit transaction: when it returns, every inserted row is
+ * committed).
+ * - `matched`: rows whose user is assigned, with the assignment's variant (denormalised into the row);
+ * - `first`: of several rows with the same (experiment, eventId) in this batch, only the first is
+ *   written, the later ones are duplicates;
+ * - the INSERT writes in (experiment_id, event_id) order, so concurrent batches with overlapping ids
+ *   wait on each other in the same order instead of deadlocking; ON CONFLICT DO NOTHING drops rows
+ *   whose eventId an earlier batch (or a concurrent one that committed first) already stored.
+ */
+const INSERT_SQL = `
+  WITH input AS (
+    SELECT *
+      FROM unnest($1::int[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::jsonb[], $7::text[], $8::timestamptz[])
+        AS i(ord, experiment_id, user_id, event_name, value, properties, event_id, occurred_at)
+  ), matched AS MATERIALIZED (
+    SELECT i.*, a.variant,
+           (i.event_id IS NULL
+             OR row_number() OVER (PARTITION BY i.experiment_id, i.event_id ORDER BY i.ord) = 1) AS first
+      FROM input i
+      JOIN assignments a ON a.experiment_id = i.experiment_id AND a.user_id = i.user_id
+  ), inserted AS (
+    INSERT INTO events (experiment_id, user_id, variant, event_name, value, properties, event_id, occurred_at)
+    SELECT experiment_id, user_id, variant, event_name, value, properties, event_id, occurred_at
+      FROM matched
+     WHERE first
+     ORDER BY experiment_id, event_id
+    ON CONFLICT (experiment_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
+    RETURNING experiment_id, event_id
+  )
+  SELECT m.ord, m.variant, (m.first AND (m.event_id IS NULL OR r.event_id IS NOT NULL)) AS inserted
+    FROM matched m
+    LEFT JOIN inserted r ON m.first AND r.experiment_id = m.experiment_id AND r.event_id = m.event_id`;
+
+/**
+ * Users with at least one event come from a streaming group by (event_name, user_id), which the
+ * covering index delivers in order (an index-only scan, no sort, nothing loaded into Node); the
+ * outer group by folds users into their variant.
+ */
+const EVENT_AGGREGATE_SQL = `
+  SELECT variant, event_name, count(*)::int AS users, sum(n)::bigint AS count, sum(total)::float8 AS sum
+    FROM (SELECT event_name, user_id, min(variant) AS variant, count(*) AS n, sum(value) AS total
+            FROM events
+           WHERE experiment_id = $1
+           GROUP BY event_name, user_id) per_user
+   GROUP BY variant, event_name`;
+
+const ASSIGNMENT_AGGREGATE_SQL = `
+  SELECT variant, count(*)::int AS users, sum(exposures)::bigint AS exposures
+    FROM assignments
+   WHERE experiment_id = $1
+   GROUP BY variant`;
+
+const DEADLOCK_RETRIES = 2;
+
+@Injectable()
+export class EventStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Stores the rows of assigned users once each; returns the outcome of every row by index. */
+  async insert(rows: EventRow[]): Promise<RowOutcome[]> {
+    const outcomes: RowOutcome[] = rows.map(() => ({ kind: 'not_assigned' }));
+    if (rows.length === 0) return outcomes;
+    const params = [
+      rows.map((_, i) => i),
+      rows.map((r) => r.experimentId),
+      rows.map((r) => r.userId),
+      rows.map((r) => r.eventName),
+      rows.map((r) => r.value),
+      rows.map((r) => r.propertiesJson),
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.occurredAt.toISOString()),
+    ];
+    const result = await this.withDeadlockRetry(
+      () => this.dataSource.query(INSERT_SQL, params) as Promise<{ ord: number; variant: string; inserted: boolean }[]>,
+    );
+    for (const row of result) outcomes[row.ord] = { kind: row.inserted ? 'inserted' : 'duplicate', variant: row.variant };
+    return outcomes;
+  }
+
+  async aggregate(experimentId: string): Promise<{ assignments: VariantAssignmentRow[]; events: VariantEventRow[] }> {
+    // One snapshot for both reads, so users and their events are counted at the same instant.
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const assignments: { variant: string; users: number; exposures: string }[] = await manager.query(ASSIGNMENT_AGGREGATE_SQL, [
+        experimentId,
+      ]);
+      const events: { variant: string; event_name: string; users: number; count: string; sum: number }[] = await manager.query(
+        EVENT_AGGREGATE_SQL,
+        [experimentId],
+      );
+      return {
+        assignments: assignments.map((r) => ({ variant: r.variant, users: r.users, exposures: Number(r.exposures) })),
+        events: events.map((r) => ({ variant: r.variant, eventName: r.event_name, users: r.users, count: Number(r.count), sum: r.sum })),
+      };
+    });
+  }
+
+  /** The statement is all-or-nothing, so running it again after a deadlock is safe. */
+  private async withDeadlockRetry<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (postgresErrorCode(error) !== '40P01' || attempt >= DEADLOCK_RETRIES) throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access } from '../common/auth/access.decorator';
+import { InvalidInputError } from '../common/errors';
+import { BatchDto, ConversionDto, TrackEventDto } from './dto/track-event.dto';
+import { EventInput, normalizeEvent, Parsed } from './event-input';
+import { BatchResult, EventsService, TrackResult } from './events.service';
+import type { ExperimentMetricsResponse } from './experiment-metrics';
+
+export interface ConversionResult {
+  status: 'recorded';
+  experimentId: string;
+  experimentKey: string;
+  userId: string;
+  variant: string;
+  metricName: string;
+  duplicate: boolean;
+}
+
+function valid(parsed: Parsed<EventInput>): EventInput {
+  if (!parsed.ok) throw InvalidInputError.fromProblems(parsed.problems);
+  return parsed.value;
+}
+
+@ApiTags('events')
+@ApiBearerAuth()
+@Access('client')
+@Controller('api/v1')
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  // Static segment: Fastify matches it before any `experiments/:idOrKey` route.
+  @Post('experiments/conversions')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Record one outcome (seed-001 form)' })
+  async conversion(@Body() dto: ConversionDto): Promise<ConversionResult> {
+    const event = valid(
+      normalizeEvent(
+        {
+          userId: dto.userId,
+          eventName: dto.metricName,
+          value: dto.value,
+          properties: dto.metadata,
+          eventId: dto.eventId,
+          timestamp: dto.timestamp,
+        },
+        new Date(),
+        { eventName: 'metricName', properties: 'metadata' },
+      ),
+    );
+    const { experiment, variant, duplicate } = await this.events.track(dto.experimentId, event);
+    return {
+      status: 'recorded',
+      experimentId: experiment.id,
+      experimentKey: experiment.key,
+      userId: dto.userId,
+      variant,
+      metricName: dto.metricName,
+      duplicate,
+    };
+  }
+
+  @Post('experiments/:idOrKey/track')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Record one event of an assigned user; a repeated eventId is stored once' })
+  async track(@Param('idOrKey') idOrKey: string, @Body() dto: TrackEventDto): Promise<TrackResult> {
+    const event = valid(normalizeEvent(dto, new Date()));
+    const { variant, duplicate } = await this.events.track(idOrKey, event);
+    return { status: 'recorded', variant, duplicate };
+  }
+
+  @Post('events/batch')
+  @HttpCode(200)
+  @ApiBody({ type: BatchDto })
+  @ApiOperation({
+    summary: 'Record up to 10,000 events; valid ones are stored even when others are rejected',
+    description: 'Each event is checked on its own: `rejected` lists the index and reason of each refused event.',
+  })
+  // `unknown`: the global ValidationPipe skips it, so one bad event cannot reject the batch.
+  async batch(@Body() body: unknown): Promise<BatchResult> {
+    return this.events.ingestBatch(body);
+  }
+}
+
+@ApiTags('results')
+@ApiBearerAuth()
+@Controller('api/v1/experiments')
+export class ExperimentMetricsController {
+  constructor(private readonly events: EventsService) {}
+
+  @Get(':idOrKey/metrics')
+  @ApiOperation({ summary: 'Descriptive per-variant counts: users, exposures, and per event name users, count, sum, mean, rate' })
+  async metrics(@Param('idOrKey') idOrKey: string): Promise<ExperimentMetricsResponse> {
+    return this.events.metricsFor(idOrKey);
+  }
+}

@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import { ExposureBufferService } from '../assignments/exposure-buffer.service';
+import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
+import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
+import type { Experiment } from '../experiments/experiment.model';
+import { MetricsService } from '../metrics/metrics.service';
+import { EventRow, EventStore, RowOutcome } from './event-store';
+import { BatchEventInput, describeProblems, EventInput, MAX_BATCH_EVENTS, parseBatchEvent } from './event-input';
+import { buildExperimentMetrics, ExperimentMetricsResponse } from './experiment-metrics';
+
+export interface TrackResult {
+  status: 'recorded';
+  variant: string;
+  duplicate: boolean;
+}
+
+export interface BatchResult {
+  accepted: number;
+  duplicates: number;
+  rejected: { index: number; error: string }[];
+}
+
+// Label for event names an experiment does not declare: keeps the Prometheus series bounded.
+const UNDECLARED_EVENT_LABEL = '_other';
+const CATALOG_LOOKUP_CONCURRENCY = 8;
+
+function acceptsEvents(experiment: Experiment): boolean {
+  // Paused experiments keep their users, and those users' outcomes still count.
+  return experiment.status === 'running' || experiment.status === 'paused';
+}
+
+function closedMessage(experiment: Experiment): string {
+  return `Experiment ${experiment.key} is ${experiment.status}: events are accepted only while it is running or paused`;
+}
+
+@Injectable()
+export class EventsService {
+  constructor(
+    private readonly catalog: ExperimentCatalogService,
+    private readonly store: EventStore,
+    private readonly exposures: ExposureBufferService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** One event (track and conversions): 404 / 409 / 400 "User not in experiment" as the contract says. */
+  async track(idOrKey: string, event: EventInput): Promise<{ experiment: Experiment; variant: string; duplicate: boolean }> {
+    const experiment = await this.catalog.find(idOrKey);
+    if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
+    if (!acceptsEvents(experiment)) throw new ConflictError(closedMessage(experiment), undefined, { status: experiment.status });
+    const [outcome] = await this.store.insert([{ ...event, experimentId: experiment.id }]);
+    if (outcome.kind === 'not_assigned') {
+      throw new InvalidInputError('User not in experiment', [
+        { field: 'userId', problem: `was never assigned to experiment ${experiment.key}` },
+      ]);
+    }
+    if (outcome.kind === 'inserted') this.countStored(experiment, outcome.variant, event.eventName, 1);
+    return { experiment, variant: outcome.variant, duplicate: outcome.kind === 'duplicate' };
+  }
+
+  /**
+   * Each event is checked on its own: the bad ones are reported by index, the good ones are stored
+   * with one statement. Only a malformed envelope or more than MAX_BATCH_EVENTS fails the whole call.
+   */
+  async ingestBatch(body: unknown): Promise<BatchResult> {
+    const events = this.checkEnvelope(body);
+    const now = new Date();
+    const rejected: BatchResult['rejected'] = [];
+    const parsed: { index: number; event: BatchEventInput }[] = [];
+    events.forEach((raw, index) => {
+      const result = parseBatchEvent(raw, now);
+      if (result.ok) parsed.push({ index, event: result.value });
+      else rejected.push({ index, error: describeProblems(result.problems) });
+    });
+
+    const experiments = await this.findExperiments([...new Set(parsed.map((p) => p.event.experiment))]);
+    const rows: EventRow[] = [];
+    const pending: { index: number; experiment: Experiment; eventName: string }[] = [];
+    for (const { index, event } of parsed) {
+      const experiment = experiments.get(event.experiment);
+      if (!experiment) {
+        rejected.push({ index, error: `Experiment ${event.experiment} not found` });
+      } else if (!acceptsEvents(experiment)) {
+        rejected.push({ index, error: closedMessage(experiment) });
+      } else {
+        rows.push({
+          experimentId: experiment.id,
+          userId: event.userId,
+          eventName: event.eventName,
+          value: event.value,
+          propertiesJson: event.propertiesJson,
+          eventId: event.eventId,
+          occurredAt: event.occurredAt,
+        });
+        pending.push({ index, experiment, eventName: event.eventName });
+      }
+    }
+
+    const outcomes: RowOutcome[] = await this.store.insert(rows);
+    let accepted = 0;
+    let duplicates = 0;
+    const stored = new Map<string, { experiment: Experiment; variant: string; eventName: string; n: number }>();
+    outcomes.forEach((outcome, i) => {
+      const { index, experiment, eventName } = pending[i];
+      if (outcome.kind === 'not_assigned') {
+        rejected.push({ index, error: `User not in experiment ${experiment.key}` });
+      } else if (outcome.kind === 'duplicate') {
+        duplicates++;
+      } else {
+        accepted++;
+        const key = `${experiment.id}\u0000${outcome.variant}\u0000${eventName}`;
+        const entry = stored.get(key);
+        if (entry) entry.n++;
+        else stored.set(key, { experiment, variant: outcome.variant, eventName, n: 1 });
+      }
+    });
+    for (const entry of stored.values()) this.countStored(entry.experiment, entry.variant, entry.eventName, entry.n);
+
+    rejected.sort((a, b) => a.index - b.index);
+    return { accepted, duplicates, rejected };
+  }
+
+  async metricsFor(idOrKey: string): Promise<ExperimentMetricsResponse> {
+    const experiment = await this.catalog.find(idOrKey);
+    if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
+    // Sticky exposures are buffered in memory for up to a second: write them before counting.
+    await this.exposures.flush();
+    const { assignments, events } = await this.store.aggregate(experiment.id);
+    return buildExperimentMetrics({
+      experimentId: experiment.id,
+      computedAt: new Date(),
+      variants: experiment.variants.map((v) => v.name),
+      declaredMetrics: experiment.metrics.map((m) => m.name),
+      assignments,
+      events,
+    });
+  }
+
+  private checkEnvelope(body: unknown): unknown[] {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw InvalidInputError.fromProblems([{ field: 'body', problem: 'must be an object { "events": [ … ] }' }]);
+    }
+    const unknownFields = Object.keys(body).filter((key) => key !== 'events');
+    if (unknownFields.length > 0) {
+      throw InvalidInputError.fromProblems(unknownFields.map((field) => ({ field, problem: 'is not a known field' })));
+    }
+    const events = (body as { events?: unknown }).events;
+    if (!Array.isArray(events)) throw InvalidInputError.fromProblems([{ field: 'events', problem: 'must be an array of events' }]);
+    if (events.length > MAX_BATCH_EVENTS) {
+      throw new PayloadTooLargeError(
+        `events has ${events.length} items, at most ${MAX_BATCH_EVENTS} are accepted per batch: split it; nothing was stored`,
+        [{ field: 'events', problem: `must contain at most ${MAX_BATCH_EVENTS} events` }],
+      );
+    }
+    return events;
+  }
+
+  /** Experiments by the id or key each event names (cached by the catalog; unknown → absent). */
+  private async findExperiments(refs: string[]): Promise<Map<string, Experiment>> {
+    const found = new Map<string, Experiment>();
+    for (let i = 0; i < refs.length; i += CATALOG_LOOKUP_CONCURRENCY) {
+      const chunk = refs.slice(i, i + CATALOG_LOOKUP_CONCURRENCY);
+      const experiments = await Promise.all(chunk.map((ref) => this.catalog.find(ref)));
+      chunk.forEach((ref, j) => {
+        const experiment = experiments[j];
+        if (experiment) found.set(ref, experiment);
+      });
+    }
+    return found;
+  }
+
+  private countStored(experiment: Experiment, variant: string, eventName: string, n: number): void {
+    const declared = experiment.metrics.some((m) => m.name === eventName);
+    this.metrics.recordEvents(experiment.key, variant, declared ? eventName : UNDECLARED_EVENT_LABEL, n);
+  }
+}
