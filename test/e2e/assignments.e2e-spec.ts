@@ -46,7 +46,14 @@ describe('Assignment API', () => {
     (await db.query('SELECT user_id, variant, exposures FROM assignments WHERE experiment_id = $1 ORDER BY user_id', [id])).rows;
 
   it('should assign the hashed variant, persist it, then answer sticky', async () => {
-    const id = await experiment('exp', { hashSeed: 'seed', variants: [{ name: 'a', weight: 0.2 }, { name: 'b', weight: 0.3 }, { name: 'c', weight: 0.5 }] });
+    const id = await experiment('exp', {
+      hashSeed: 'seed',
+      variants: [
+        { name: 'a', weight: 0.2 },
+        { name: 'b', weight: 0.3 },
+        { name: 'c', weight: 0.5 },
+      ],
+    });
     // Contract vectors, seed "seed", weights [0.2, 0.3, 0.5]: "a" → 0, "b" → 1, "42" → 2.
     const first = await assign('exp', '42');
     expect(first.status).toBe(200);
@@ -96,7 +103,9 @@ describe('Assignment API', () => {
     await experiment('exp', { hashSeed: 'seed', trafficAllocation: 0.2 });
     // seed "seed", 50/50 at 20 %: "a" (bucket 0.0505) → control, "b" (0.2696) → not in experiment.
     expect((await assign('exp', 'a')).body).toMatchObject({ inExperiment: true, variant: { name: 'control' } });
-    expect((await assign('exp', 'b')).body).toEqual(expect.objectContaining({ inExperiment: false, variant: null, reason: 'not_in_traffic' }));
+    expect((await assign('exp', 'b')).body).toEqual(
+      expect.objectContaining({ inExperiment: false, variant: null, reason: 'not_in_traffic' }),
+    );
 
     await t.http.patch('/api/v1/experiments/exp').set(asAdmin).send({ trafficAllocation: 1 }).expect(200);
     expect((await assign('exp', 'user-1')).body).toMatchObject({ reason: 'assigned', variant: { name: 'control' } }); // 0.4232
@@ -124,10 +133,17 @@ describe('Assignment API', () => {
   it("should serve the winner's config after completion, or control's without a winner", async () => {
     await experiment('won');
     await t.http.post('/api/v1/experiments/won/complete').set(asAdmin).send({ winner: 'green' }).expect(200);
-    expect((await assign('won', 'anyone')).body).toMatchObject({ inExperiment: false, reason: 'winner', variant: { name: 'green', config: { color: 'green' } } });
+    expect((await assign('won', 'anyone')).body).toMatchObject({
+      inExperiment: false,
+      reason: 'winner',
+      variant: { name: 'green', config: { color: 'green' } },
+    });
     await experiment('plain');
     await t.http.post('/api/v1/experiments/plain/complete').set(asAdmin).expect(200);
-    expect((await assign('plain', 'anyone')).body).toMatchObject({ reason: 'completed', variant: { name: 'control', config: { color: 'blue' } } });
+    expect((await assign('plain', 'anyone')).body).toMatchObject({
+      reason: 'completed',
+      variant: { name: 'control', config: { color: 'blue' } },
+    });
   });
 
   it('should see a change made on the experiment at once (cache invalidation)', async () => {
@@ -187,7 +203,8 @@ describe('Assignment API', () => {
     for (let i = 0; i < 2000; i += 100) {
       await Promise.all(Array.from({ length: 100 }, (_, j) => assign('spread', `spread-user-${i + j}`)));
     }
-    const rows = (await db.query('SELECT variant, count(*)::int AS n FROM assignments WHERE experiment_id = $1 GROUP BY variant', [id])).rows;
+    const rows = (await db.query('SELECT variant, count(*)::int AS n FROM assignments WHERE experiment_id = $1 GROUP BY variant', [id]))
+      .rows;
     const n = Object.fromEntries(rows.map((r) => [r.variant, r.n]));
     expect(n.control + n.green).toBe(2000);
     const chi = ((n.control - 1000) ** 2 + (n.green - 1000) ** 2) / 1000;

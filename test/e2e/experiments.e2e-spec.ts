@@ -77,7 +77,10 @@ describe('Experiments API', () => {
           { name: 'a', weight: 0.3 },
           { name: 'b', weight: 0.7 },
         ],
-        metrics: [{ name: 'click', type: 'conversion' }, { name: 'time', type: 'mean' }],
+        metrics: [
+          { name: 'click', type: 'conversion' },
+          { name: 'time', type: 'mean' },
+        ],
       });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ key: 'uber-fancy-test', controlVariant: 'a', hashSeed: 'uber-fancy-test', trafficAllocation: 1 });
@@ -191,7 +194,13 @@ describe('Experiments API', () => {
       const res = await t.http
         .patch('/api/v1/experiments/checkout-button')
         .set(asAdmin)
-        .send({ variants: [{ name: 'control', weight: 0.2 }, { name: 'red', weight: 0.8 }], hashSeed: 'new-seed' });
+        .send({
+          variants: [
+            { name: 'control', weight: 0.2 },
+            { name: 'red', weight: 0.8 },
+          ],
+          hashSeed: 'new-seed',
+        });
       expect(res.status).toBe(200);
       expect(res.body.variants.map((v: { name: string }) => v.name)).toEqual(['control', 'red']);
       expect(res.body.hashSeed).toBe('new-seed');
@@ -204,7 +213,12 @@ describe('Experiments API', () => {
       await create();
       await t.http.post('/api/v1/experiments/checkout-button/start').set(asAdmin).expect(200);
       for (const patch of [
-        { variants: [{ name: 'control', weight: 0.4 }, { name: 'green', weight: 0.6 }] },
+        {
+          variants: [
+            { name: 'control', weight: 0.4 },
+            { name: 'green', weight: 0.6 },
+          ],
+        },
         { controlVariant: 'green' },
         { hashSeed: 'other' },
         { metrics: [{ name: 'revenue', type: 'mean', role: 'primary' }] },
@@ -216,7 +230,12 @@ describe('Experiments API', () => {
       const ok = await t.http
         .put('/api/v1/experiments/checkout-button')
         .set(asAdmin)
-        .send({ name: 'Renamed', trafficAllocation: 0.5, confidenceLevel: 0.99, metrics: [...validBody().metrics, { name: 'latency', type: 'mean', goal: 'decrease', role: 'guardrail' }] });
+        .send({
+          name: 'Renamed',
+          trafficAllocation: 0.5,
+          confidenceLevel: 0.99,
+          metrics: [...validBody().metrics, { name: 'latency', type: 'mean', goal: 'decrease', role: 'guardrail' }],
+        });
       expect(ok.status).toBe(200);
       expect(ok.body).toMatchObject({ name: 'Renamed', trafficAllocation: 0.5, confidenceLevel: 0.99 });
       expect(ok.body.metrics).toHaveLength(4);
