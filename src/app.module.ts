@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
+import { AlertsModule } from './alerts/alerts.module';
 import { AssignmentsModule } from './assignments/assignments.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import { HttpErrorFilter } from './common/http-error.filter';
@@ -16,6 +17,8 @@ import { EventsModule } from './events/events.module';
 import { ExperimentsModule } from './experiments/experiments.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RolloutsModule } from './rollouts/rollouts.module';
+import { StreamModule } from './stream/stream.module';
 import { RATE_LIMIT_WINDOW_MS, RateLimitGuard } from './security/rate-limit.guard';
 
 /** Removes `?token=` (accepted by the event stream) from logged URLs: tokens are never logged. */
@@ -50,6 +53,9 @@ export class AppModule {
         AssignmentsModule,
         DecideModule,
         EventsModule,
+        AlertsModule,
+        RolloutsModule,
+        StreamModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

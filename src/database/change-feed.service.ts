@@ -6,7 +6,7 @@ import { DATABASE_URL } from './database.tokens';
 export const CHANGE_CHANNEL = 'experimentation_changes';
 
 export interface ChangeMessage {
-  entity: 'experiment' | 'rollout';
+  entity: 'experiment' | 'rollout' | 'alert';
   id: string;
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AssignmentsService } from '../assignments/assignments.service';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
+import { RolloutCatalogService } from '../rollouts/rollout-catalog.service';
 
 export interface DecideResponse {
   userId: string;
@@ -13,6 +14,7 @@ export class DecideService {
   constructor(
     private readonly catalog: ExperimentCatalogService,
     private readonly assignments: AssignmentsService,
+    private readonly rolloutCatalog: RolloutCatalogService,
   ) {}
 
   async decide(userId: string): Promise<DecideResponse> {
@@ -26,6 +28,7 @@ export class DecideService {
         inExperiment: result.inExperiment,
       };
     }
-    return { userId, experiments, rollouts: {} };
+    // Rollouts that are running, paused or completed (draft, scheduled and rolled back ones are left out), from memory.
+    return { userId, experiments, rollouts: await this.rolloutCatalog.decideAll(userId) };
   }
 }

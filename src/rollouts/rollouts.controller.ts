@@ -1,0 +1,183 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, Actor } from '../common/auth/access.decorator';
+import { CurrentActor } from '../common/auth/actor.decorator';
+import { Page } from '../common/pagination';
+import { CreateRolloutDto } from './dto/create-rollout.dto';
+import { HealthReportDto, ObservationsDto } from './dto/health-report.dto';
+import { CheckQuery, ListRolloutsQuery, ReasonDto, SetPercentageDto, StartRolloutDto } from './dto/rollout-actions.dto';
+import { UpdateRolloutDto } from './dto/update-rollout.dto';
+import {
+  RolloutCheckResponse,
+  RolloutHistoryResponse,
+  RolloutResponse,
+  toRolloutHistoryResponse,
+  toRolloutResponse,
+} from './rollout.response';
+import { RolloutsService } from './rollouts.service';
+
+@ApiTags('rollouts')
+@ApiBearerAuth()
+@Controller('api/v1/rollouts')
+export class RolloutsController {
+  constructor(private readonly rollouts: RolloutsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a staged model rollout (draft)' })
+  async create(@Body() dto: CreateRolloutDto, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return toRolloutResponse(await this.rollouts.create(dto, actor));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List rollouts, newest first' })
+  async list(@Query() query: ListRolloutsQuery): Promise<Page<RolloutResponse>> {
+    const page = await this.rollouts.list(query);
+    return { ...page, items: page.items.map(toRolloutResponse) };
+  }
+
+  // Declared before `:id` routes so `check` is never read as an id.
+  @Get('check/:modelVersion')
+  @Access('client')
+  @ApiOperation({ summary: 'Should this user get the new model? (by model version; served from memory)' })
+  async checkModelVersion(@Param('modelVersion') modelVersion: string, @Query() query: CheckQuery): Promise<RolloutCheckResponse> {
+    return this.rollouts.checkModelVersion(modelVersion, query.userId);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a rollout' })
+  async get(@Param('id') id: string): Promise<RolloutResponse> {
+    return toRolloutResponse(await this.rollouts.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Update a rollout: any field in draft, afterwards only description and healthThresholds' })
+  async update(@Param('id') id: string, @Body() dto: UpdateRolloutDto, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return toRolloutResponse(await this.rollouts.update(id, dto, actor));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a rollout with its history and health data (not while scheduled to act: running or paused → 409)' })
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.rollouts.remove(id);
+  }
+
+  @Post(':id/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'draft | rolled_back → running at stage 0, or scheduled while startTime is in the future' })
+  async start(@Param('id') id: string, @Body() dto: StartRolloutDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return toRolloutResponse(await this.rollouts.start(id, dto ?? {}, actor));
+  }
+
+  @Put(':id/start')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Same as POST /:id/start' })
+  async putStart(@Param('id') id: string, @Body() dto: StartRolloutDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return this.start(id, dto, actor);
+  }
+
+  @Put(':id/percentage')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Manual percentage override (0–100 in 0.01 steps); the stage timer restarts' })
+  async setPercentage(@Param('id') id: string, @Body() dto: SetPercentageDto, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return toRolloutResponse(await this.rollouts.setPercentage(id, dto, actor));
+  }
+
+  @Put(':id/update')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Alias of PUT /:id/percentage' })
+  async updatePercentage(@Param('id') id: string, @Body() dto: SetPercentageDto, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return this.setPercentage(id, dto, actor);
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'running → paused: the percentage stays, the scheduler leaves it alone' })
+  async pause(@Param('id') id: string, @Body() dto: ReasonDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return toRolloutResponse(await this.rollouts.pause(id, dto?.reason, actor));
+  }
+
+  @Put(':id/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Same as POST /:id/pause' })
+  async putPause(@Param('id') id: string, @Body() dto: ReasonDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return this.pause(id, dto, actor);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'paused → running; the current stage starts over' })
+  async resume(@Param('id') id: string, @Body() dto: ReasonDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return toRolloutResponse(await this.rollouts.resume(id, dto?.reason, actor));
+  }
+
+  @Put(':id/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Same as POST /:id/resume' })
+  async putResume(@Param('id') id: string, @Body() dto: ReasonDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return this.resume(id, dto, actor);
+  }
+
+  @Post(':id/promote')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Straight to 100 %, completed' })
+  async promote(@Param('id') id: string, @Body() dto: ReasonDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return toRolloutResponse(await this.rollouts.promote(id, dto?.reason, actor));
+  }
+
+  @Put(':id/promote')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Same as POST /:id/promote' })
+  async putPromote(@Param('id') id: string, @Body() dto: ReasonDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return this.promote(id, dto, actor);
+  }
+
+  @Post(':id/rollback')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Back to 0 %, rolled_back (with a reason); may be started again later' })
+  async rollback(@Param('id') id: string, @Body() dto: ReasonDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return toRolloutResponse(await this.rollouts.rollback(id, dto?.reason, actor));
+  }
+
+  @Put(':id/rollback')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Same as POST /:id/rollback' })
+  async putRollback(@Param('id') id: string, @Body() dto: ReasonDto = {}, @CurrentActor() actor: Actor): Promise<RolloutResponse> {
+    return this.rollback(id, dto, actor);
+  }
+
+  @Get(':id/check')
+  @Access('client')
+  @ApiOperation({ summary: 'Should this user get the new model? (served from memory)' })
+  async check(@Param('id') id: string, @Query() query: CheckQuery): Promise<RolloutCheckResponse> {
+    return this.rollouts.check(id, query.userId);
+  }
+
+  @Post(':id/health')
+  @Access('client')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Aggregated health of the new model over a window (requests, errors, p95 latency, labeled, correct)' })
+  async health(
+    @Param('id') id: string,
+    @Body() dto: HealthReportDto,
+  ): Promise<{ status: 'recorded'; rolloutId: string; reportId: string }> {
+    return this.rollouts.reportHealth(id, dto);
+  }
+
+  @Post(':id/observations')
+  @Access('client')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Raw per-request outcomes of the new model (≤ 10,000 per call)' })
+  async observations(
+    @Param('id') id: string,
+    @Body() dto: ObservationsDto,
+  ): Promise<{ status: 'recorded'; rolloutId: string; accepted: number }> {
+    return this.rollouts.recordObservations(id, dto);
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: 'Every change with percentages, stage, reason, health and actor (admin, scheduler)' })
+  async history(@Param('id') id: string): Promise<RolloutHistoryResponse[]> {
+    return (await this.rollouts.history(id)).map(toRolloutHistoryResponse);
+  }
+}

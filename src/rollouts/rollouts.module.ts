@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AlertsModule } from '../alerts/alerts.module';
+import { RolloutCatalogService } from './rollout-catalog.service';
+import { RolloutHistoryEntity } from './rollout-history.entity';
+import { RolloutSchedulerService } from './rollout-scheduler.service';
+import { RolloutWebhookService } from './rollout-webhook.service';
+import { RolloutEntity } from './rollout.entity';
+import { RolloutsController } from './rollouts.controller';
+import { RolloutsService } from './rollouts.service';
+
+@Module({
+  imports: [ScheduleModule.forRoot(), TypeOrmModule.forFeature([RolloutEntity, RolloutHistoryEntity]), AlertsModule],
+  controllers: [RolloutsController],
+  providers: [RolloutsService, RolloutCatalogService, RolloutSchedulerService, RolloutWebhookService],
+  exports: [RolloutsService, RolloutCatalogService, RolloutSchedulerService],
+})
+export class RolloutsModule {}

@@ -1,0 +1,25 @@
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AllowQueryToken } from '../common/auth/access.decorator';
+import { StreamService } from './stream.service';
+
+@ApiTags('stream')
+@ApiBearerAuth()
+@Controller('api/v1/stream')
+export class StreamController {
+  constructor(private readonly stream: StreamService) {}
+
+  @Get()
+  @AllowQueryToken()
+  @ApiProduces('text/event-stream')
+  @ApiQuery({
+    name: 'token',
+    required: false,
+    description: 'The admin token, for EventSource (which cannot send headers); this route only',
+  })
+  @ApiOperation({ summary: 'Server-Sent Events: experiment.changed, rollout.changed, alert.raised (heartbeat comment every 15 s)' })
+  open(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    this.stream.open(request, reply);
+  }
+}
