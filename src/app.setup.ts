@@ -5,6 +5,10 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
+import { setupSwagger } from './docs/swagger';
+import { registerHttpMetrics } from './metrics/http-metrics.hook';
+import { MetricsService } from './metrics/metrics.service';
+import { enableCors, registerSecurityHeaders } from './security/http-security';
 
 const MiB = 1024 * 1024;
 export const DEFAULT_BODY_LIMIT = 1 * MiB;
@@ -36,7 +40,12 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): its signal handler would close the app a second time in parallel
+  // with main.ts's graceful shutdown and then re-raise the signal (exit 143). main.ts owns signals.
+  registerHttpMetrics(fastify, app.get(MetricsService));
+  await registerSecurityHeaders(app);
+  enableCors(app, config);
+  setupSwagger(app);
 
   return app;
 }

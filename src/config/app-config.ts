@@ -103,7 +103,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const cors = present(env, 'CORS_ORIGINS');
   const corsOrigins: AppConfig['corsOrigins'] =
-    cors === undefined ? false : cors === '*' ? true : cors.split(',').map((origin) => origin.trim()).filter(Boolean);
+    cors === undefined
+      ? false
+      : cors === '*'
+        ? true
+        : cors
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter(Boolean);
+  // Browsers send `Origin: https://host[:port]` exactly; anything else in the list would never match.
+  for (const origin of Array.isArray(corsOrigins) ? corsOrigins : []) {
+    if (!/^https?:\/\/[^/?#\s]+$/.test(origin)) {
+      throw new ConfigError(`CORS_ORIGINS must be * or comma-separated origins like https://app.example.com, got "${origin}"`);
+    }
+  }
 
   return {
     nodeEnv,

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /**
  * The Prometheus series of shared/api.md §8, in one place. Feature services call the `record…`
  * methods as things happen; `GET /metrics` renders the registry. Labels are experiment keys,
@@ -66,6 +68,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Not in §8: users enrolled per variant of running/paused experiments (sample size progress). */
+  readonly experimentUsers = new Gauge({
+    name: 'experimentation_experiment_users',
+    help: 'Users assigned per variant of running and paused experiments (refreshed from the database on scrape)',
+    labelNames: ['experiment', 'variant'] as const,
+    registers: [this.registry],
+  });
+
+  /** Not in §8: the per-variant sample size each running/paused experiment needs before a winner. */
+  readonly experimentMinimumSampleSize = new Gauge({
+    name: 'experimentation_experiment_minimum_sample_size',
+    help: 'minimumSampleSize (users per variant) of running and paused experiments',
+    labelNames: ['experiment'] as const,
+    registers: [this.registry],
+  });
+
   readonly httpDuration = new Histogram({
     name: 'experimentation_http_request_duration_seconds',
     help: 'HTTP request duration by route template',
@@ -76,6 +94,22 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * One finished HTTP request. `routeTemplate` is Fastify's route pattern (`/api/v1/experiments/:idOrKey`),
+   * never the raw URL, so ids and user ids cannot explode the label set; requests that matched no
+   * route share the single label "unmatched".
+   */
+  observeHttpRequest(method: string, routeTemplate: string | undefined, statusCode: number, seconds: number): void {
+    this.httpDuration.observe(
+      {
+        method: HTTP_METHODS.has(method) ? method : 'OTHER',
+        route: routeTemplate ?? 'unmatched',
+        status_code: String(statusCode),
+      },
+      seconds,
+    );
   }
 
   recordAssignment(experimentKey: string, variant: string): void {
