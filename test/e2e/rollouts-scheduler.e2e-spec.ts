@@ -334,6 +334,29 @@ describe(RolloutSchedulerService.name, () => {
       }
     });
 
+    it('should leave the rollout as it was when the tick fails half way, and apply it once on the next tick', async () => {
+      const r = await createRollout(t, { schedule: { stages: stages(1) } });
+      await startRollout(t, r.id);
+      await report(t, r.id, { requests: 1000, errors: 200 });
+      // The alert insert is the last write of a rollback: failing it proves the earlier writes are undone too.
+      await db.query(`CREATE FUNCTION fail_alert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated crash'; END $$`);
+      await db.query(`CREATE TRIGGER fail_alert BEFORE INSERT ON alerts FOR EACH ROW EXECUTE FUNCTION fail_alert()`);
+      try {
+        const summary = await tick(t);
+        expect(summary.failed).toBeGreaterThanOrEqual(1);
+        expect(await getRollout(t, r.id)).toMatchObject({ status: 'running', percentage: 5, rollbackReason: null, lastHealth: null });
+        expect(await actions(r.id)).toEqual(['created', 'started']);
+      } finally {
+        await db.query('DROP TRIGGER fail_alert ON alerts');
+        await db.query('DROP FUNCTION fail_alert()');
+      }
+      await tick(t);
+      await tick(t);
+      expect(await getRollout(t, r.id)).toMatchObject({ status: 'rolled_back', percentage: 0 });
+      expect(await actions(r.id)).toEqual(['created', 'started', 'health_failed', 'rolled_back']);
+      expect(await countRows(db, 'SELECT count(*) FROM alerts')).toBe(1);
+    });
+
     it('should send a webhook for a manual rollback too, and raise no alert for it', async () => {
       const r = await createRollout(t);
       await startRollout(t, r.id);

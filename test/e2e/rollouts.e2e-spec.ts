@@ -366,6 +366,19 @@ describe('Rollouts API', () => {
       expect(again).toMatchObject({ status: 'running', percentage: 5, currentStage: 0, rollbackReason: null });
     });
 
+    it('should answer every lifecycle action on PUT as on POST', async () => {
+      const r = await createRollout(t);
+      await t.http.put(`/api/v1/rollouts/${r.id}/start`).set(asAdmin).expect(200);
+      expect((await t.http.put(`/api/v1/rollouts/${r.id}/pause`).set(asAdmin).send({ reason: 'put' }).expect(200)).body.status).toBe(
+        'paused',
+      );
+      expect((await t.http.put(`/api/v1/rollouts/${r.id}/resume`).set(asAdmin).expect(200)).body.status).toBe('running');
+      expect((await t.http.put(`/api/v1/rollouts/${r.id}/promote`).set(asAdmin).expect(200)).body.status).toBe('completed');
+      const back = await t.http.put(`/api/v1/rollouts/${r.id}/rollback`).set(asAdmin).send({ reason: 'via put' }).expect(200);
+      expect(back.body).toMatchObject({ status: 'rolled_back', rollbackReason: 'via put' });
+      expect((await history(t, r.id)).map((h) => h.action)).toEqual(['created', 'started', 'paused', 'resumed', 'promoted', 'rolled_back']);
+    });
+
     it('should schedule a rollout whose start time is in the future', async () => {
       const startTime = new Date(Date.now() + 3_600_000).toISOString();
       const r = await createRollout(t, { schedule: { startTime, stages: stages(1) } });
@@ -502,6 +515,36 @@ describe('Rollouts API', () => {
         expect(Date.now() - started).toBeLessThan(2000);
       } finally {
         await db.query('ROLLBACK');
+      }
+    });
+  });
+
+  describe('bucketing', () => {
+    it('should put 25 % of 100,000 users on the new model, and keep every one of them on it at 50 %', async () => {
+      const r = await createRollout(t);
+      await startRollout(t, r.id);
+      await t.http.put(`/api/v1/rollouts/${r.id}/percentage`).set(asAdmin).send({ percentage: 25 }).expect(200);
+      const service = t.app.get(RolloutsService);
+      const users = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
+      const at25 = new Set<string>();
+      for (const userId of users) if ((await service.check(r.id, userId)).useNewModel) at25.add(userId);
+      expect(Math.abs((at25.size / users.length) * 100 - 25)).toBeLessThan(0.5);
+
+      await t.http.put(`/api/v1/rollouts/${r.id}/percentage`).set(asAdmin).send({ percentage: 50 }).expect(200);
+      let at50 = 0;
+      const lost: string[] = [];
+      for (const userId of users) {
+        const { useNewModel } = await service.check(r.id, userId);
+        if (useNewModel) at50++;
+        else if (at25.has(userId)) lost.push(userId);
+      }
+      expect(lost).toEqual([]);
+      expect(Math.abs((at50 / users.length) * 100 - 50)).toBeLessThan(0.5);
+
+      // The HTTP route gives the same answers as the service for a sample.
+      for (const userId of users.slice(0, 50)) {
+        const res = await t.http.get(`/api/v1/rollouts/${r.id}/check`).query({ userId }).set(asClient).expect(200);
+        expect(res.body.useNewModel).toBe(inPercentage(r.id, userId, 50));
       }
     });
   });

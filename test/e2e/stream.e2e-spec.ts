@@ -1,0 +1,160 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AlertsService } from '../../src/alerts/alerts.service';
+import { StreamService } from '../../src/stream/stream.service';
+import { ADMIN_TOKEN, asAdmin, CLIENT_TOKEN, startTestApp, TestApp } from '../support/test-app';
+import { createRollout, sleep, waitFor } from './rollouts-support';
+
+interface StreamEvent {
+  event: string;
+  data: any;
+}
+
+interface OpenStream {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  raw: string;
+  events: StreamEvent[];
+  ended: boolean;
+  close(): void;
+}
+
+/** A minimal EventSource: parses `event:` / `data:` blocks as they arrive. */
+function openStream(base: string, path: string, headers: Record<string, string> = {}): Promise<OpenStream> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { headers }, (res) => {
+      const stream: OpenStream = {
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        raw: '',
+        events: [],
+        ended: false,
+        close: () => req.destroy(),
+      };
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        stream.raw += chunk;
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.+)$/m.exec(block)?.[1];
+          const data = /^data: (.+)$/m.exec(block)?.[1];
+          if (event && data) stream.events.push({ event, data: JSON.parse(data) });
+        }
+      });
+      res.on('end', () => (stream.ended = true));
+      res.on('error', () => (stream.ended = true));
+      resolve(stream);
+    });
+    req.on('error', reject);
+  });
+}
+
+describe(StreamService.name, () => {
+  let t: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('should stream rollout.changed, experiment.changed and alert.raised, with the token in the query', async () => {
+    const stream = await openStream(base, `/api/v1/stream?token=${ADMIN_TOKEN}`);
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(stream.headers['cache-control']).toBe('no-cache, no-transform');
+      await waitFor('connected comment', async () => (stream.raw.includes(': connected') ? true : undefined), 2000);
+
+      const rollout = await createRollout(t);
+      await t.http.post(`/api/v1/rollouts/${rollout.id}/start`).set(asAdmin).expect(200);
+      const rolloutEvent = await waitFor('rollout.changed', async () => stream.events.find((e) => e.event === 'rollout.changed'), 3000);
+      expect(rolloutEvent.data).toEqual({ id: rollout.id, at: expect.any(String) });
+
+      const experiment = await t.http
+        .post('/api/v1/experiments')
+        .set(asAdmin)
+        .send({
+          name: 'Stream test',
+          variants: [
+            { name: 'control', weight: 0.5 },
+            { name: 'treatment', weight: 0.5 },
+          ],
+          metrics: [{ name: 'purchase', type: 'conversion' }],
+        })
+        .expect(201);
+      await t.http.post(`/api/v1/experiments/${experiment.body.id}/start`).set(asAdmin).expect(200);
+      const experimentEvent = await waitFor(
+        'experiment.changed',
+        async () => stream.events.find((e) => e.event === 'experiment.changed'),
+        3000,
+      );
+      expect(experimentEvent.data.id).toBe(experiment.body.id);
+
+      const { alert } = await t.app.get(AlertsService).raise({
+        kind: 'srm',
+        severity: 'warning',
+        subjectType: 'experiment',
+        subjectId: experiment.body.id,
+        message: 'Sample ratio mismatch',
+      });
+      const alertEvent = await waitFor('alert.raised', async () => stream.events.find((e) => e.event === 'alert.raised'), 3000);
+      expect(alertEvent.data).toMatchObject({
+        id: alert.id,
+        alert: { id: alert.id, kind: 'srm', status: 'open', message: 'Sample ratio mismatch' },
+      });
+
+      // One write is heard twice by this replica (locally and through PostgreSQL) but streamed once.
+      await sleep(400);
+      expect(stream.events.filter((e) => e.event === 'rollout.changed' && e.data.id === rollout.id)).toHaveLength(1);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('should accept the bearer header, refuse a client token (403) or none (401), and take ?token= on no other route', async () => {
+    const withHeader = await openStream(base, '/api/v1/stream', { Authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(withHeader.status).toBe(200);
+    withHeader.close();
+    const client = await openStream(base, `/api/v1/stream?token=${CLIENT_TOKEN}`);
+    expect(client.status).toBe(403);
+    client.close();
+    const none = await openStream(base, '/api/v1/stream');
+    expect(none.status).toBe(401);
+    none.close();
+    const wrong = await openStream(base, '/api/v1/stream?token=not-the-token');
+    expect(wrong.status).toBe(401);
+    wrong.close();
+    expect((await t.http.get(`/api/v1/rollouts?token=${ADMIN_TOKEN}`)).status).toBe(401);
+  });
+
+  it('should forget streams the client closed', async () => {
+    const service = t.app.get(StreamService);
+    const before = service.openStreams;
+    const stream = await openStream(base, `/api/v1/stream?token=${ADMIN_TOKEN}`);
+    await waitFor('registered', async () => (service.openStreams === before + 1 ? true : undefined), 2000);
+    stream.close();
+    await waitFor('forgotten', async () => (service.openStreams === before ? true : undefined), 2000);
+  });
+
+  it('should not keep app.close() waiting for open streams', async () => {
+    const other = await startTestApp();
+    await other.app.listen(0, '127.0.0.1');
+    const { port } = other.app.getHttpServer().address() as AddressInfo;
+    const streams = await Promise.all([1, 2, 3].map(() => openStream(`http://127.0.0.1:${port}`, `/api/v1/stream?token=${ADMIN_TOKEN}`)));
+    expect(streams.map((s) => s.status)).toEqual([200, 200, 200]);
+    const started = Date.now();
+    await other.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    await waitFor('streams ended', async () => (streams.every((s) => s.ended) ? true : undefined), 2000);
+  });
+});
