@@ -53,6 +53,18 @@ const INSERT_SQL = `
     FROM matched m
     LEFT JOIN inserted r ON m.first AND r.experiment_id = m.experiment_id AND r.event_id = m.event_id`;
 
+/** The same for one event (track, conversions): no unnest, no window, a plan in a fraction of the time. */
+const INSERT_ONE_SQL = `
+  WITH assigned AS (
+    SELECT variant FROM assignments WHERE experiment_id = $1 AND user_id = $2
+  ), inserted AS (
+    INSERT INTO events (experiment_id, user_id, variant, event_name, value, properties, event_id, occurred_at)
+    SELECT $1, $2, variant, $3, $4, $5, $6, $7 FROM assigned
+    ON CONFLICT (experiment_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
+    RETURNING 1
+  )
+  SELECT variant, EXISTS (SELECT 1 FROM inserted) AS inserted FROM assigned`;
+
 /**
  * Users with at least one event come from a streaming group by (event_name, user_id), which the
  * covering index delivers in order (an index-only scan, no sort, nothing loaded into Node); the
@@ -80,23 +92,42 @@ export class EventStore {
 
   /** Stores the rows of assigned users once each; returns the outcome of every row by index. */
   async insert(rows: EventRow[]): Promise<RowOutcome[]> {
+    if (rows.length === 1) return [await this.insertOne(rows[0])];
     const outcomes: RowOutcome[] = rows.map(() => ({ kind: 'not_assigned' }));
     if (rows.length === 0) return outcomes;
-    const params = [
-      rows.map((_, i) => i),
-      rows.map((r) => r.experimentId),
-      rows.map((r) => r.userId),
-      rows.map((r) => r.eventName),
-      rows.map((r) => r.value),
-      rows.map((r) => r.propertiesJson),
-      rows.map((r) => r.eventId),
-      rows.map((r) => r.occurredAt.toISOString()),
-    ];
+    const n = rows.length;
+    const ord = new Array<number>(n);
+    const experimentIds = new Array<string>(n);
+    const userIds = new Array<string>(n);
+    const eventNames = new Array<string>(n);
+    const values = new Array<number>(n);
+    const properties = new Array<string | null>(n);
+    const eventIds = new Array<string | null>(n);
+    const occurredAt = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      ord[i] = i;
+      experimentIds[i] = row.experimentId;
+      userIds[i] = row.userId;
+      eventNames[i] = row.eventName;
+      values[i] = row.value;
+      properties[i] = row.propertiesJson;
+      eventIds[i] = row.eventId;
+      occurredAt[i] = row.occurredAt.toISOString();
+    }
+    const params = [ord, experimentIds, userIds, eventNames, values, properties, eventIds, occurredAt];
     const result = await this.withDeadlockRetry(
       () => this.dataSource.query(INSERT_SQL, params) as Promise<{ ord: number; variant: string; inserted: boolean }[]>,
     );
     for (const row of result) outcomes[row.ord] = { kind: row.inserted ? 'inserted' : 'duplicate', variant: row.variant };
     return outcomes;
+  }
+
+  private async insertOne(row: EventRow): Promise<RowOutcome> {
+    const params = [row.experimentId, row.userId, row.eventName, row.value, row.propertiesJson, row.eventId, row.occurredAt.toISOString()];
+    const [result] = (await this.dataSource.query(INSERT_ONE_SQL, params)) as { variant: string; inserted: boolean }[];
+    if (!result) return { kind: 'not_assigned' };
+    return { kind: result.inserted ? 'inserted' : 'duplicate', variant: result.variant };
   }
 
   async aggregate(experimentId: string): Promise<{ assignments: VariantAssignmentRow[]; events: VariantEventRow[] }> {
