@@ -57,7 +57,13 @@ export function toRolloutResponse(r: RolloutEntity): RolloutResponse {
     currentStage: r.currentStage,
     stageStartedAt: iso(r.stageStartedAt),
     schedule: { startTime: iso(r.startTime), stages: r.stages },
-    healthThresholds: r.healthThresholds,
+    // jsonb does not keep key order; the API answers in the contract's order.
+    healthThresholds: {
+      maxErrorRate: r.healthThresholds.maxErrorRate,
+      maxLatencyMs: r.healthThresholds.maxLatencyMs,
+      minAccuracy: r.healthThresholds.minAccuracy,
+      minRequests: r.healthThresholds.minRequests,
+    },
     webhookUrl: r.webhookUrl,
     lastHealth: r.lastHealth,
     rollbackReason: r.rollbackReason,
