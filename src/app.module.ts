@@ -12,6 +12,7 @@ import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DecideModule } from './decide/decide.module';
 import { EventsModule } from './events/events.module';
 import { ExperimentsModule } from './experiments/experiments.module';
@@ -56,6 +57,7 @@ export class AppModule {
         AlertsModule,
         RolloutsModule,
         StreamModule,
+        DashboardModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

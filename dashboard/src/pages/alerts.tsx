@@ -1,0 +1,101 @@
+import { useState } from 'preact/hooks';
+import { ApiError, api } from '../api';
+import { Empty, LoadError, Loading, StatusBadge } from '../components/common';
+import { Pager } from '../components/pager';
+import { dateTime } from '../format';
+import { useLive } from '../live';
+import { Link, navigate } from '../router';
+import type { Alert, AlertStatus } from '../types';
+import { useResource } from '../use-resource';
+
+const PAGE_SIZE = 50;
+
+function subjectHref(alert: Alert): string {
+  return alert.subjectType === 'rollout' ? `/rollouts/${alert.subjectId}` : `/experiments/${alert.subjectId}`;
+}
+
+export function AlertsPage({ query, onChanged }: { query: URLSearchParams; onChanged: () => void }) {
+  const raw = query.get('status');
+  const status = (raw === null ? 'open' : raw) as AlertStatus | '';
+  const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+  const page = useResource(() => api.alerts.list({ status, limit: PAGE_SIZE, offset }), [status, offset]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  useLive((e) => e.type === 'alert.raised', () => void page.reload());
+
+  const go = (next: { status?: string; offset?: number }): void => {
+    const params = new URLSearchParams();
+    params.set('status', next.status ?? status);
+    if ((next.offset ?? 0) > 0) params.set('offset', String(next.offset));
+    navigate(`/alerts?${params.toString()}`, { replace: true });
+  };
+
+  const act = async (alert: Alert, action: 'acknowledge' | 'resolve'): Promise<void> => {
+    setBusy(alert.id + action);
+    setError(null);
+    try {
+      await api.alerts[action](alert.id);
+      await page.reload();
+      onChanged();
+    } catch (e) {
+      setError(e as ApiError);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <main>
+      <div class="page-head">
+        <h1>Alerts</h1>
+      </div>
+      <div class="toolbar">
+        <label for="alert-status-filter">Status</label>
+        <select id="alert-status-filter" value={status} onChange={(e) => go({ status: e.currentTarget.value })}>
+          <option value="open">open</option>
+          <option value="acknowledged">acknowledged</option>
+          <option value="resolved">resolved</option>
+          <option value="">all</option>
+        </select>
+        {page.data && <span class="muted">{page.data.total} in total</span>}
+      </div>
+      {error && (
+        <p class="field-error" role="alert">
+          {error.message}
+        </p>
+      )}
+      {page.error && <LoadError error={page.error} what="Alerts" />}
+      {!page.data && !page.error && <Loading what="alerts" />}
+      {page.data && page.data.items.length === 0 && <Empty>{status ? `No ${status} alerts.` : 'No alerts.'}</Empty>}
+      {page.data && page.data.items.length > 0 && (
+        <ul class="alert-list">
+          {page.data.items.map((a) => (
+            <li key={a.id} class={`alert-item severity-${a.severity}`} data-alert-kind={a.kind}>
+              <div class="alert-main">
+                <div>
+                  <span class={`badge severity-${a.severity}`}>{a.severity}</span> <StatusBadge status={a.status} /> <strong>{a.kind.replace(/_/g, ' ')}</strong>{' '}
+                  <span class="muted">{dateTime(a.createdAt)}</span>
+                </div>
+                <p>{a.message}</p>
+                <Link href={subjectHref(a)}>Open the {a.subjectType}</Link>
+              </div>
+              <div class="actions">
+                {a.status === 'open' && (
+                  <button type="button" disabled={busy !== null} onClick={() => void act(a, 'acknowledge')}>
+                    Acknowledge
+                  </button>
+                )}
+                {a.status !== 'resolved' && (
+                  <button type="button" disabled={busy !== null} onClick={() => void act(a, 'resolve')}>
+                    Resolve
+                  </button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {page.data && <Pager total={page.data.total} offset={offset} limit={PAGE_SIZE} onOffset={(o) => go({ offset: o })} />}
+    </main>
+  );
+}

@@ -1,0 +1,101 @@
+import { api } from '../api';
+import { Empty, LoadError, Loading, StatusBadge } from '../components/common';
+import { Pager } from '../components/pager';
+import { dateTime, percentage } from '../format';
+import { useLive } from '../live';
+import { Link, navigate } from '../router';
+import type { RolloutStatus } from '../types';
+import { useResource } from '../use-resource';
+
+const STATUSES: RolloutStatus[] = ['draft', 'scheduled', 'running', 'paused', 'completed', 'rolled_back'];
+const PAGE_SIZE = 25;
+
+export function RolloutsList({ query }: { query: URLSearchParams }) {
+  const status = (query.get('status') ?? '') as RolloutStatus | '';
+  const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+  const page = useResource(() => api.rollouts.list({ status, limit: PAGE_SIZE, offset }), [status, offset]);
+  useLive((e) => e.type === 'rollout.changed', () => void page.reload());
+
+  const go = (next: { status?: string; offset?: number }): void => {
+    const params = new URLSearchParams();
+    const s = next.status ?? status;
+    if (s) params.set('status', s);
+    if ((next.offset ?? 0) > 0) params.set('offset', String(next.offset));
+    const text = params.toString();
+    navigate(`/rollouts${text ? `?${text}` : ''}`, { replace: true });
+  };
+
+  return (
+    <main>
+      <div class="page-head">
+        <h1>Rollouts</h1>
+        <Link href="/rollouts/new" class="button primary">
+          New rollout
+        </Link>
+      </div>
+      <div class="toolbar">
+        <label for="rollout-status-filter">Status</label>
+        <select id="rollout-status-filter" value={status} onChange={(e) => go({ status: e.currentTarget.value })}>
+          <option value="">All</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s.replace('_', ' ')}
+            </option>
+          ))}
+        </select>
+        {page.data && <span class="muted">{page.data.total} in total</span>}
+      </div>
+      {page.error && <LoadError error={page.error} what="Rollouts" />}
+      {!page.data && !page.error && <Loading what="rollouts" />}
+      {page.data && page.data.items.length === 0 && (
+        <Empty>
+          No rollouts{status ? ` with status ${status.replace('_', ' ')}` : ''} yet. <Link href="/rollouts/new">Create one</Link>.
+        </Empty>
+      )}
+      {page.data && page.data.items.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Rollouts, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Model</th>
+                <th scope="col">Status</th>
+                <th scope="col">Traffic on new model</th>
+                <th scope="col">Stage</th>
+                <th scope="col">Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.items.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link href={`/rollouts/${r.id}`}>{r.name}</Link>
+                  </td>
+                  <td>
+                    {r.baselineVersion && <span class="muted">{r.baselineVersion} → </span>}
+                    <code>{r.modelVersion}</code>
+                  </td>
+                  <td>
+                    <StatusBadge status={r.status} />
+                  </td>
+                  <td>
+                    <span class="mini-bar" aria-hidden="true">
+                      <span style={{ width: `${r.percentage}%` }} />
+                    </span>{' '}
+                    {percentage(r.percentage)}
+                  </td>
+                  <td>
+                    {r.currentStage + 1} of {r.schedule.stages.length}
+                  </td>
+                  <td>{dateTime(r.updatedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {page.data && <Pager total={page.data.total} offset={offset} limit={PAGE_SIZE} onOffset={(o) => go({ offset: o })} />}
+    </main>
+  );
+}
