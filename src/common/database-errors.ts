@@ -28,10 +28,13 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // Duck-typed, not `instanceof Error`: socket errors are created by Node's core in another realm
+  // than code running under jest's VM (and some drivers reject with plain objects).
+  if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  if (UNAVAILABLE_MESSAGES.some((m) => error.message.includes(m))) return true;
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return true;
   const cause = (error as { cause?: unknown }).cause ?? (error as { driverError?: unknown }).driverError;
   return cause !== undefined && cause !== error && isDatabaseUnavailable(cause);
 }

@@ -11,6 +11,12 @@ const SAMPLE_REFRESH_MS = 30_000;
 
 const STATUS_SQL = `SELECT status, count(*)::int AS n FROM experiments GROUP BY status`;
 
+// Live rollouts, plus those that ended in the last day so the graph shows the final step to 0 or 100.
+const ROLLOUT_SQL = `
+  SELECT name, model_version, percentage::float8 AS percentage
+    FROM rollouts
+   WHERE status IN ('scheduled', 'running', 'paused') OR updated_at > now() - interval '1 day'`;
+
 // One row per variant of each running/paused experiment, zero included; the count is an
 // index-only scan of assignments_experiment_variant_idx.
 const SAMPLE_SQL = `
@@ -28,8 +34,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * Gauges that describe the database rather than this process (experiments by status, users per
- * variant), read on scrape, so every replica reports the same truth and nothing goes stale after a
+ * Gauges that describe the database rather than this process (experiments by status, rollout
+ * percentages, users per variant), read on scrape, so every replica reports the same truth and nothing goes stale after a
  * restart. Event-driven counters stay in MetricsService.
  */
 @Injectable()
@@ -57,6 +63,15 @@ export class DatabaseGaugesService {
       const counts = new Map(rows.map((row) => [row.status, Number(row.n)]));
       for (const status of EXPERIMENT_STATUSES) this.metrics.experimentsTotal.set({ status }, counts.get(status) ?? 0);
       this.metrics.experimentsActive.set(counts.get('running') ?? 0);
+
+      // The replica that changed a rollout sets the gauge at once; reading it here makes every
+      // replica report the same value (a rollback on one must not leave 25 % showing on another).
+      const rollouts = await withTimeout(
+        this.dataSource.query<{ name: string; model_version: string; percentage: number }[]>(ROLLOUT_SQL),
+        QUERY_TIMEOUT_MS,
+      );
+      this.metrics.rolloutPercentage.reset();
+      for (const row of rollouts) this.metrics.setRolloutPercentage(row.name, row.model_version, Number(row.percentage));
 
       if (Date.now() - this.sampleRefreshedAt >= SAMPLE_REFRESH_MS) {
         const sample = await withTimeout(

@@ -127,8 +127,9 @@ describe('Operations', () => {
       const marker = 'user-9f3b2c-secret';
       await t.http.get(`/api/v1/experiments/metrics-two/variant?userId=${marker}`).set(asClient);
       await t.http.get(`/api/v1/experiments/${marker}`).set(asAdmin);
-      await t.http.get(`/no/such/route/${marker}`).set(asAdmin);
-      await t.http.get(`/another/unknown/${marker}-2`);
+      // POST: GET on unknown paths may be answered by the dashboard's single-page fallback.
+      await t.http.post(`/no/such/route/${marker}`).set(asAdmin).send({});
+      await t.http.post(`/another/unknown/${marker}-2`).send({});
 
       const text = (await t.http.get('/metrics')).text;
       expect(text).not.toContain(marker);
@@ -144,11 +145,41 @@ describe('Operations', () => {
         ),
       ).toBe(1);
       // Every unknown path shares one label, so scanners cannot grow the series count.
-      expect(values.get('experimentation_http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"}')).toBe(2);
+      expect(values.get('experimentation_http_request_duration_seconds_count{method="POST",route="unmatched",status_code="404"}')).toBe(2);
       const routes = new Set(
         [...text.matchAll(/experimentation_http_request_duration_seconds_count\{[^}]*route="([^"]*)"/g)].map((m) => m[1]),
       );
       for (const route of routes) expect(route === 'unmatched' || route.startsWith('/')).toBe(true);
+    });
+
+    it('should report rollout percentages as PostgreSQL has them, whichever replica changed them', async () => {
+      const created = await t.http
+        .post('/api/v1/rollouts')
+        .set(asAdmin)
+        .send({
+          name: 'ranker-v2',
+          modelVersion: 'v2.0.0',
+          schedule: {
+            stages: [
+              { percentage: 5, durationHours: 1 },
+              { percentage: 100, durationHours: 1 },
+            ],
+          },
+        });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      expect((await t.http.post(`/api/v1/rollouts/${id}/start`).set(asAdmin)).status).toBe(200);
+      const series = 'experimentation_rollout_percentage{rollout="ranker-v2",model_version="v2.0.0"}';
+      expect(samples((await t.http.get('/metrics')).text).get(series)).toBe(5);
+
+      // What another replica's scheduler would have written: this replica never saw the change.
+      await db.query(`UPDATE rollouts SET percentage = 37.5 WHERE id = $1`, [id]);
+      expect(samples((await t.http.get('/metrics')).text).get(series)).toBe(37.5);
+
+      expect((await t.http.post(`/api/v1/rollouts/${id}/rollback`).set(asAdmin).send({ reason: 'metrics test' })).status).toBe(200);
+      const values = samples((await t.http.get('/metrics')).text);
+      expect(values.get(series)).toBe(0);
+      expect(values.get('experimentation_rollout_rollbacks_total{trigger="manual"}')).toBe(1);
     });
 
     it('should need no token even when tokens are configured', async () => {
@@ -394,13 +425,11 @@ describe('CORS', () => {
   });
 
   it('should answer a preflight from a listed origin', async () => {
-    const res = await t.http
-      .options('/api/v1/experiments')
-      .set({
-        Origin: 'https://app.example.com',
-        'Access-Control-Request-Method': 'POST',
-        'Access-Control-Request-Headers': 'authorization,content-type',
-      });
+    const res = await t.http.options('/api/v1/experiments').set({
+      Origin: 'https://app.example.com',
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'authorization,content-type',
+    });
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(res.headers['access-control-allow-headers']).toMatch(/Authorization/);
