@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
 import { ResultsController } from './results.controller';
 import { ResultsService } from './results.service';
 
 @Module({
-  imports: [ExperimentsModule],
+  imports: [ExperimentsModule, AlertsModule],
   controllers: [ResultsController],
   providers: [ResultsService],
   exports: [ResultsService],

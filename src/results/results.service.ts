@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AlertsService } from '../alerts/alerts.service';
 import { InvalidInputError } from '../common/errors';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -43,6 +44,7 @@ export class ResultsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly experiments: ExperimentsService,
     private readonly metrics: MetricsService,
+    private readonly alerts: AlertsService,
   ) {}
 
   /**
@@ -97,7 +99,25 @@ export class ResultsService {
     };
     this.metrics.recordAnalysis(experiment.key, Number(process.hrtime.bigint() - started) / 1e9, result.isSignificant);
     this.cache.set(cacheKey, { at: Date.now(), version, result });
+    await this.raiseAlerts(experiment, result);
     return result;
+  }
+
+  /** SRM and guardrail failures become alerts (deduplicated: one unresolved alert per kind and experiment). */
+  private async raiseAlerts(experiment: Experiment, result: ResultsResponse): Promise<void> {
+    if (experiment.status !== 'running' && experiment.status !== 'paused') return;
+    const subject = { subjectType: 'experiment' as const, subjectId: experiment.id };
+    if (result.srm.mismatch) {
+      await this.alerts.raise({ kind: 'srm', severity: 'critical', ...subject, message: `${experiment.key}: ${result.recommendation}` });
+    }
+    if (result.decision === 'guardrail_failure') {
+      await this.alerts.raise({
+        kind: 'guardrail_failure',
+        severity: 'warning',
+        ...subject,
+        message: `${experiment.key}: ${result.recommendation}`,
+      });
+    }
   }
 
   /** Cumulative results per day or hour for one metric (the primary by default). */

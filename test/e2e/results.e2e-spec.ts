@@ -153,6 +153,8 @@ describe('Results API', () => {
     ]);
     const res = await t.http.get('/api/v1/experiments/guarded/results').set(asAdmin);
     expect(res.body).toMatchObject({ decision: 'guardrail_failure', winner: null, isSignificant: true });
+    const alerts = await t.http.get('/api/v1/alerts').set(asAdmin);
+    expect(alerts.body.items.map((a: { kind: string }) => a.kind)).toContain('guardrail_failure');
   });
 
   it('should adjust the 4 comparisons of 3 variants × 2 goal metrics like statsmodels Holm', async () => {
@@ -238,6 +240,12 @@ describe('Results API', () => {
     expectClose(res.body.srm.pValue, 2.007865612426481e-5, 1e-12);
     expect(res.body).toMatchObject({ decision: 'srm', winner: null });
     expect(res.body.recommendation).toMatch(/^Sample ratio mismatch/);
+    const srmAlerts = async () =>
+      (await t.http.get('/api/v1/alerts?status=open').set(asAdmin)).body.items.filter((a: { kind: string }) => a.kind === 'srm');
+    expect(await srmAlerts()).toEqual([expect.objectContaining({ kind: 'srm', subjectType: 'experiment', subjectId: id, status: 'open' })]);
+    // a second read does not raise a second alert
+    await t.http.get('/api/v1/experiments/srm/results?fresh=true').set(asAdmin).expect(200);
+    expect(await srmAlerts()).toHaveLength(1);
   });
 
   it('should give cumulative daily points and validate its query', async () => {
