@@ -140,7 +140,8 @@ export const api = {
     history: (id: string) => request<RolloutHistoryEntry[]>('GET', `/rollouts/${enc(id)}/history`),
   },
   alerts: {
-    list: (query: { status?: AlertStatus | ''; limit?: number; offset?: number }) => request<Page<Alert>>('GET', withQuery('/alerts', query)),
+    list: (query: { status?: AlertStatus | ''; limit?: number; offset?: number }) =>
+      request<Page<Alert>>('GET', withQuery('/alerts', query)),
     acknowledge: (id: string) => request<Alert>('POST', `/alerts/${enc(id)}/acknowledge`),
     resolve: (id: string) => request<Alert>('POST', `/alerts/${enc(id)}/resolve`),
   },

@@ -14,7 +14,11 @@ import { Link, match, navigate, usePath } from './router';
 import type { Alert } from './types';
 import { useResource } from './use-resource';
 
-type AuthState = { kind: 'checking' } | { kind: 'signed-out'; reason: string | null } | { kind: 'ready'; openMode: boolean } | { kind: 'down'; message: string };
+type AuthState =
+  | { kind: 'checking' }
+  | { kind: 'signed-out'; reason: string | null }
+  | { kind: 'ready'; openMode: boolean }
+  | { kind: 'down'; message: string };
 
 export function App() {
   const [auth, setAuth] = useState<AuthState>({ kind: 'checking' });
@@ -39,7 +43,11 @@ export function App() {
     setUnauthorizedHandler((error) => {
       disconnectLive();
       setToken(null);
-      setAuth({ kind: 'signed-out', reason: error.status === 403 ? 'That token has the client scope: sign in with the admin token.' : 'Your session ended: sign in again.' });
+      setAuth({
+        kind: 'signed-out',
+        reason:
+          error.status === 403 ? 'That token has the client scope: sign in with the admin token.' : 'Your session ended: sign in again.',
+      });
     });
     void check();
     return () => disconnectLive();
@@ -81,7 +89,10 @@ function Shell({ openMode, onSignOut }: { openMode: boolean; onSignOut: () => vo
   const { path, query } = usePath();
   const live = useLiveStatus();
   const openAlerts = useResource(() => api.alerts.list({ status: 'open', limit: 20 }), []);
-  useLive((e) => e.type === 'alert.raised', () => void openAlerts.reload());
+  useLive(
+    (e) => e.type === 'alert.raised',
+    () => void openAlerts.reload(),
+  );
   useEffect(() => {
     // A fallback for when the stream is down: the badge is never more than a minute stale.
     const timer = window.setInterval(() => void openAlerts.reload(), 60_000);
@@ -120,7 +131,10 @@ function Shell({ openMode, onSignOut }: { openMode: boolean; onSignOut: () => vo
           </Link>
         </nav>
         <div class="topbar-end">
-          <span class={`live live-${live}`} title={live === 'live' ? 'Live updates on' : live === 'connecting' ? 'Connecting to live updates' : 'Live updates off'}>
+          <span
+            class={`live live-${live}`}
+            title={live === 'live' ? 'Live updates on' : live === 'connecting' ? 'Connecting to live updates' : 'Live updates off'}
+          >
             <span class="dot" aria-hidden="true" /> {live === 'live' ? 'live' : live === 'connecting' ? 'connecting' : 'offline'}
           </span>
           {openMode ? (
@@ -145,7 +159,8 @@ function Shell({ openMode, onSignOut }: { openMode: boolean; onSignOut: () => vo
 function CriticalBanner({ alert, count }: { alert: Alert; count: number }) {
   return (
     <div class="critical-banner" role="alert">
-      <strong>{alert.kind.replace(/_/g, ' ')}:</strong> {alert.message} <Link href="/alerts">{count > 1 ? `See all ${count} open alerts` : 'See alerts'}</Link>
+      <strong>{alert.kind.replace(/_/g, ' ')}:</strong> {alert.message}{' '}
+      <Link href="/alerts">{count > 1 ? `See all ${count} open alerts` : 'See alerts'}</Link>
     </div>
   );
 }

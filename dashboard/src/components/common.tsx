@@ -13,14 +13,29 @@ export function ProgressBar({ value, max, label, detail }: { value: number; max:
         <span>{label}</span>
         <span>{detail ?? `${Math.round(ratio * 100)} %`}</span>
       </div>
-      <div class="progress-track" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={max} aria-valuenow={Math.min(value, max)}>
+      <div
+        class="progress-track"
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={max}
+        aria-valuenow={Math.min(value, max)}
+      >
         <div class={`progress-fill ${ratio >= 1 ? 'done' : ''}`} style={{ width: `${ratio * 100}%` }} />
       </div>
     </div>
   );
 }
 
-export function Banner({ kind, title, children }: { kind: 'error' | 'warning' | 'info' | 'success'; title?: string; children?: ComponentChildren }) {
+export function Banner({
+  kind,
+  title,
+  children,
+}: {
+  kind: 'error' | 'warning' | 'info' | 'success';
+  title?: string;
+  children?: ComponentChildren;
+}) {
   return (
     <div class={`banner banner-${kind}`} role={kind === 'error' || kind === 'warning' ? 'alert' : 'status'}>
       {title && <strong>{title}</strong>}
@@ -31,8 +46,17 @@ export function Banner({ kind, title, children }: { kind: 'error' | 'warning' | 
 
 /** Load failures: a 404 says so plainly; anything else shows the API's message. */
 export function LoadError({ error, what }: { error: ApiError; what: string }) {
-  if (error.status === 404) return <Banner kind="warning" title={`${what} not found`}>{error.message}</Banner>;
-  return <Banner kind="error" title={`Could not load ${what.toLowerCase()}`}>{error.message}</Banner>;
+  if (error.status === 404)
+    return (
+      <Banner kind="warning" title={`${what} not found`}>
+        {error.message}
+      </Banner>
+    );
+  return (
+    <Banner kind="error" title={`Could not load ${what.toLowerCase()}`}>
+      {error.message}
+    </Banner>
+  );
 }
 
 export function Loading({ what }: { what: string }) {

@@ -24,6 +24,24 @@ export function toFieldErrors(error: ApiError | null, conflictFields: Record<str
   return errors;
 }
 
+/**
+ * The error without the problems of `field` (the user is fixing it); null once nothing is left,
+ * so the summary disappears with the last highlighted field.
+ */
+export function withoutField(error: ApiError | null, field: string | undefined): ApiError | null {
+  if (!error || !field || !error.details.some((d) => d.field === field)) return error;
+  const details = error.details.filter((d) => d.field !== field);
+  return details.length === 0 ? null : new ApiError(error.status, error.message, details, error.body);
+}
+
+/** For a form's onInput/onChange: clears the problems of the input that changed (inputs are named by field path). */
+export function clearOnEdit(setError: (update: (error: ApiError | null) => ApiError | null) => void) {
+  return (event: Event): void => {
+    const name = (event.target as HTMLInputElement | null)?.name;
+    setError((error) => withoutField(error, name));
+  };
+}
+
 export function fieldId(field: string): string {
   return `f-${field.replace(/[^a-zA-Z0-9]+/g, '-')}`;
 }

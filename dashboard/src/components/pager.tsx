@@ -1,4 +1,14 @@
-export function Pager({ total, offset, limit, onOffset }: { total: number; offset: number; limit: number; onOffset: (offset: number) => void }) {
+export function Pager({
+  total,
+  offset,
+  limit,
+  onOffset,
+}: {
+  total: number;
+  offset: number;
+  limit: number;
+  onOffset: (offset: number) => void;
+}) {
   if (total <= limit) return null;
   return (
     <nav class="pager" aria-label="Pages">

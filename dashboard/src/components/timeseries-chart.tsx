@@ -34,6 +34,7 @@ export function TimeseriesChart({ series, isRate, title }: Props) {
       .then(([{ default: uPlot }]) => {
         if (cancelled) return;
         const names = series.points[0].variants.map((v) => v.name);
+        const pad = series.interval === 'hour' ? 3600 : 86400;
         const xs = series.points.map((p) => Date.parse(p.at) / 1000);
         const data: (number | null)[][] = [xs];
         const seriesOpts: uPlotType.Series[] = [{ label: 'Time' }];
@@ -48,8 +49,22 @@ export function TimeseriesChart({ series, isRate, title }: Props) {
           const base = 1 + i * 3;
           seriesOpts.push(
             { label: name, stroke: color, width: 2, value: (_u, v) => fmt(v), points: { show: xs.length < 40 } },
-            { label: `${name} upper`, stroke: withAlpha(color, 0.35), width: 1, dash: [4, 4], value: (_u, v) => fmt(v), points: { show: false } },
-            { label: `${name} lower`, stroke: withAlpha(color, 0.35), width: 1, dash: [4, 4], value: (_u, v) => fmt(v), points: { show: false } },
+            {
+              label: `${name} upper`,
+              stroke: withAlpha(color, 0.35),
+              width: 1,
+              dash: [4, 4],
+              value: (_u, v) => fmt(v),
+              points: { show: false },
+            },
+            {
+              label: `${name} lower`,
+              stroke: withAlpha(color, 0.35),
+              width: 1,
+              dash: [4, 4],
+              value: (_u, v) => fmt(v),
+              points: { show: false },
+            },
           );
           bands.push({ series: [base + 1, base + 2], fill: withAlpha(color, 0.12) });
         });
@@ -59,9 +74,18 @@ export function TimeseriesChart({ series, isRate, title }: Props) {
           height: 280,
           series: seriesOpts,
           bands,
-          scales: { x: { time: true } },
-          axes: [{}, { values: (_u, ticks) => ticks.map((t) => (isRate ? `${(t * 100).toFixed(1)} %` : String(Number(t.toPrecision(3))))), size: 64 }],
-          legend: { live: true },
+          scales: {
+            // uPlot widens a single point (a new experiment) to 1000 days of seconds: one interval either side instead.
+            x: { time: true, range: (_u, min, max) => (xs.length === 1 ? [xs[0] - pad, xs[0] + pad] : [min, max]) },
+          },
+          axes: [
+            {},
+            {
+              values: (_u, ticks) => ticks.map((t) => (isRate ? `${(t * 100).toFixed(1)} %` : String(Number(t.toPrecision(3))))),
+              size: 64,
+            },
+          ],
+          legend: { show: false },
         };
         chart = new uPlot(opts, data as uPlotType.AlignedData, el);
         observer = new ResizeObserver(() => chart?.setSize({ width: Math.max(280, el.clientWidth), height: 280 }));
@@ -78,5 +102,18 @@ export function TimeseriesChart({ series, isRate, title }: Props) {
 
   if (series.points.length === 0) return <p class="muted">No data points yet: the chart appears once users are assigned.</p>;
   if (failed) return <p class="muted">The chart could not be drawn ({failed}).</p>;
-  return <div class="chart" ref={container} role="img" aria-label={`${title}: cumulative value per variant with its interval band`} />;
+  const names = series.points[0].variants.map((v) => v.name);
+  return (
+    <figure class="chart-figure">
+      <div class="chart" ref={container} role="img" aria-label={`${title}: cumulative value per variant with its interval band`} />
+      <figcaption class="chart-legend">
+        {names.map((name, i) => (
+          <span key={name}>
+            <span class="swatch" style={{ background: PALETTE[i % PALETTE.length] }} aria-hidden="true" /> {name}
+          </span>
+        ))}
+        <span class="muted">shaded band: interval at each point</span>
+      </figcaption>
+    </figure>
+  );
 }

@@ -21,7 +21,10 @@ export function AlertsPage({ query, onChanged }: { query: URLSearchParams; onCha
   const page = useResource(() => api.alerts.list({ status, limit: PAGE_SIZE, offset }), [status, offset]);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  useLive((e) => e.type === 'alert.raised', () => void page.reload());
+  useLive(
+    (e) => e.type === 'alert.raised',
+    () => void page.reload(),
+  );
 
   const go = (next: { status?: string; offset?: number }): void => {
     const params = new URLSearchParams();
@@ -73,8 +76,8 @@ export function AlertsPage({ query, onChanged }: { query: URLSearchParams; onCha
             <li key={a.id} class={`alert-item severity-${a.severity}`} data-alert-kind={a.kind}>
               <div class="alert-main">
                 <div>
-                  <span class={`badge severity-${a.severity}`}>{a.severity}</span> <StatusBadge status={a.status} /> <strong>{a.kind.replace(/_/g, ' ')}</strong>{' '}
-                  <span class="muted">{dateTime(a.createdAt)}</span>
+                  <span class={`badge severity-${a.severity}`}>{a.severity}</span> <StatusBadge status={a.status} />{' '}
+                  <strong>{a.kind.replace(/_/g, ' ')}</strong> <span class="muted">{dateTime(a.createdAt)}</span>
                 </div>
                 <p>{a.message}</p>
                 <Link href={subjectHref(a)}>Open the {a.subjectType}</Link>

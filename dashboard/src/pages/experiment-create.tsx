@@ -1,6 +1,16 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
-import { ErrorSummary, Fieldset, GroupError, SelectField, TextArea, TextField, numberOrUndefined, toFieldErrors } from '../components/form';
+import {
+  ErrorSummary,
+  clearOnEdit,
+  Fieldset,
+  GroupError,
+  SelectField,
+  TextArea,
+  TextField,
+  numberOrUndefined,
+  toFieldErrors,
+} from '../components/form';
 import { Link, navigate } from '../router';
 import type { MetricGoal, MetricRole, MetricType } from '../types';
 
@@ -108,22 +118,49 @@ export function ExperimentCreate() {
         <h1>New experiment</h1>
         <Link href="/experiments">Back to experiments</Link>
       </div>
-      <form class="card form" onSubmit={(e) => void submit(e)} noValidate aria-label="New experiment">
+      <form
+        class="card form"
+        onSubmit={(e) => void submit(e)}
+        onInput={clearOnEdit(setError)}
+        onChange={clearOnEdit(setError)}
+        noValidate
+        aria-label="New experiment"
+      >
         <ErrorSummary error={error} />
         <div class="grid-2">
           <TextField field="name" label="Name" errors={errors} value={name} onValue={setName} required maxLength={200} />
-          <TextField field="key" label="Key (optional)" hint="Lowercase letters, digits, . _ -; default: derived from the name. Cannot change later." errors={errors} value={key} onValue={setKey} />
+          <TextField
+            field="key"
+            label="Key (optional)"
+            hint="Lowercase letters, digits, . _ -; default: derived from the name. Cannot change later."
+            errors={errors}
+            value={key}
+            onValue={setKey}
+          />
         </div>
         <div class="grid-2">
           <TextArea field="description" label="Description" errors={errors} value={description} onValue={setDescription} />
-          <TextArea field="hypothesis" label="Hypothesis" errors={errors} value={hypothesis} onValue={setHypothesis} placeholder="Green increases purchases by 5 %" />
+          <TextArea
+            field="hypothesis"
+            label="Hypothesis"
+            errors={errors}
+            value={hypothesis}
+            onValue={setHypothesis}
+            placeholder="Green increases purchases by 5 %"
+          />
         </div>
 
         <Fieldset legend="Variants">
           <GroupError field="variants" errors={errors} />
           {variants.map((v, i) => (
             <div class="row-editor" key={i}>
-              <TextField field={`variants[${i}].name`} label={`Variant ${i + 1} name`} errors={errors} value={v.name} onValue={(value) => updateVariant(i, { name: value })} />
+              <TextField
+                field={`variants[${i}].name`}
+                label={`Variant ${i + 1} name`}
+                errors={errors}
+                value={v.name}
+                onValue={(value) => updateVariant(i, { name: value })}
+              />
               <TextField
                 field={`variants[${i}].weight`}
                 label="Weight"
@@ -133,14 +170,31 @@ export function ExperimentCreate() {
                 value={v.weight}
                 onValue={(value) => updateVariant(i, { weight: value })}
               />
-              <TextField field={`variants[${i}].config`} label="Config (JSON)" class="wide" errors={errors} value={v.config} onValue={(value) => updateVariant(i, { config: value })} />
-              <button type="button" class="icon" aria-label={`Remove variant ${i + 1}`} disabled={variants.length <= 2} onClick={() => setVariants(variants.filter((_, j) => j !== i))}>
+              <TextField
+                field={`variants[${i}].config`}
+                label="Config (JSON)"
+                class="wide"
+                errors={errors}
+                value={v.config}
+                onValue={(value) => updateVariant(i, { config: value })}
+              />
+              <button
+                type="button"
+                class="icon"
+                aria-label={`Remove variant ${i + 1}`}
+                disabled={variants.length <= 2}
+                onClick={() => setVariants(variants.filter((_, j) => j !== i))}
+              >
                 Remove
               </button>
             </div>
           ))}
           <div class="row-actions">
-            <button type="button" disabled={variants.length >= 20} onClick={() => setVariants([...variants, { name: `variant-${variants.length}`, weight: '0', config: '{}' }])}>
+            <button
+              type="button"
+              disabled={variants.length >= 20}
+              onClick={() => setVariants([...variants, { name: `variant-${variants.length}`, weight: '0', config: '{}' }])}
+            >
               Add variant
             </button>
             <button type="button" onClick={() => setVariants(variants.map((v, i) => ({ ...v, weight: evenWeights(variants.length)[i] })))}>
@@ -151,7 +205,14 @@ export function ExperimentCreate() {
             </output>
           </div>
           <div class="grid-2">
-            <SelectField field="controlVariant" label="Control variant" errors={errors} value={controlVariant} onValue={setControlVariant} options={variants.map((v) => v.name)} />
+            <SelectField
+              field="controlVariant"
+              label="Control variant"
+              errors={errors}
+              value={controlVariant}
+              onValue={setControlVariant}
+              options={variants.map((v) => v.name)}
+            />
             <TextField
               field="trafficAllocation"
               label="Traffic allocation"
@@ -168,9 +229,29 @@ export function ExperimentCreate() {
           <GroupError field="metrics" errors={errors} />
           {metrics.map((m, i) => (
             <div class="row-editor" key={i}>
-              <TextField field={`metrics[${i}].name`} label={`Metric ${i + 1} event name`} errors={errors} value={m.name} onValue={(value) => updateMetric(i, { name: value })} />
-              <SelectField field={`metrics[${i}].type`} label="Type" errors={errors} value={m.type} onValue={(value) => updateMetric(i, { type: value as MetricType })} options={['conversion', 'mean']} />
-              <SelectField field={`metrics[${i}].goal`} label="Goal" errors={errors} value={m.goal} onValue={(value) => updateMetric(i, { goal: value as MetricGoal })} options={['increase', 'decrease']} />
+              <TextField
+                field={`metrics[${i}].name`}
+                label={`Metric ${i + 1} event name`}
+                errors={errors}
+                value={m.name}
+                onValue={(value) => updateMetric(i, { name: value })}
+              />
+              <SelectField
+                field={`metrics[${i}].type`}
+                label="Type"
+                errors={errors}
+                value={m.type}
+                onValue={(value) => updateMetric(i, { type: value as MetricType })}
+                options={['conversion', 'mean']}
+              />
+              <SelectField
+                field={`metrics[${i}].goal`}
+                label="Goal"
+                errors={errors}
+                value={m.goal}
+                onValue={(value) => updateMetric(i, { goal: value as MetricGoal })}
+                options={['increase', 'decrease']}
+              />
               <SelectField
                 field={`metrics[${i}].role`}
                 label="Role"
@@ -179,13 +260,23 @@ export function ExperimentCreate() {
                 onValue={(value) => updateMetric(i, { role: value as MetricRole })}
                 options={['primary', 'secondary', 'guardrail']}
               />
-              <button type="button" class="icon" aria-label={`Remove metric ${i + 1}`} disabled={metrics.length <= 1} onClick={() => setMetrics(metrics.filter((_, j) => j !== i))}>
+              <button
+                type="button"
+                class="icon"
+                aria-label={`Remove metric ${i + 1}`}
+                disabled={metrics.length <= 1}
+                onClick={() => setMetrics(metrics.filter((_, j) => j !== i))}
+              >
                 Remove
               </button>
             </div>
           ))}
           <div class="row-actions">
-            <button type="button" disabled={metrics.length >= 20} onClick={() => setMetrics([...metrics, { name: '', type: 'conversion', goal: 'increase', role: 'secondary' }])}>
+            <button
+              type="button"
+              disabled={metrics.length >= 20}
+              onClick={() => setMetrics([...metrics, { name: '', type: 'conversion', goal: 'increase', role: 'secondary' }])}
+            >
               Add metric
             </button>
           </div>
@@ -193,9 +284,31 @@ export function ExperimentCreate() {
 
         <Fieldset legend="Analysis">
           <div class="grid-4">
-            <TextField field="minimumSampleSize" label="Minimum users per variant" inputMode="numeric" errors={errors} value={minimumSampleSize} onValue={setMinimumSampleSize} />
-            <TextField field="confidenceLevel" label="Confidence level" hint="0.5–0.999" inputMode="decimal" errors={errors} value={confidenceLevel} onValue={setConfidenceLevel} />
-            <SelectField field="analysis" label="Analysis" errors={errors} value={analysis} onValue={setAnalysis} options={['frequentist', 'sequential', 'bayesian']} />
+            <TextField
+              field="minimumSampleSize"
+              label="Minimum users per variant"
+              inputMode="numeric"
+              errors={errors}
+              value={minimumSampleSize}
+              onValue={setMinimumSampleSize}
+            />
+            <TextField
+              field="confidenceLevel"
+              label="Confidence level"
+              hint="0.5–0.999"
+              inputMode="decimal"
+              errors={errors}
+              value={confidenceLevel}
+              onValue={setConfidenceLevel}
+            />
+            <SelectField
+              field="analysis"
+              label="Analysis"
+              errors={errors}
+              value={analysis}
+              onValue={setAnalysis}
+              options={['frequentist', 'sequential', 'bayesian']}
+            />
             <SelectField
               field="correction"
               label="Multiple-testing correction"
@@ -209,7 +322,14 @@ export function ExperimentCreate() {
               ]}
             />
           </div>
-          <TextField field="hashSeed" label="Hash seed (optional)" hint="Default: the key. Users are bucketed by hash(seed + userId)." errors={errors} value={hashSeed} onValue={setHashSeed} />
+          <TextField
+            field="hashSeed"
+            label="Hash seed (optional)"
+            hint="Default: the key. Users are bucketed by hash(seed + userId)."
+            errors={errors}
+            value={hashSeed}
+            onValue={setHashSeed}
+          />
         </Fieldset>
 
         <div class="form-actions">

@@ -51,9 +51,16 @@ export function ExperimentDetail({ idOrKey }: { idOrKey: string }) {
             {e.completedAt && <> · completed {dateTime(e.completedAt)}</>}
           </p>
         </div>
-        <Lifecycle experiment={e} onChanged={() => void Promise.all([experiment.reload(), history.reload()]).then(() => setResultsVersion((n) => n + 1))} />
+        <Lifecycle
+          experiment={e}
+          onChanged={() => void Promise.all([experiment.reload(), history.reload()]).then(() => setResultsVersion((n) => n + 1))}
+        />
       </div>
-      {e.winner && <Banner kind="success" title={`Winner: ${e.winner}`}>Every assignment now serves the winner's configuration.</Banner>}
+      {e.winner && (
+        <Banner kind="success" title={`Winner: ${e.winner}`}>
+          Every assignment now serves the winner's configuration.
+        </Banner>
+      )}
       {e.hypothesis && (
         <p class="hypothesis">
           <strong>Hypothesis:</strong> {e.hypothesis}
@@ -76,7 +83,7 @@ export function ExperimentDetail({ idOrKey }: { idOrKey: string }) {
         {history.error && <LoadError error={history.error} what="History" />}
         {history.data && (
           <div class="table-wrap">
-            <table>
+            <table class="wide">
               <thead>
                 <tr>
                   <th scope="col">When</th>
@@ -144,7 +151,13 @@ function Lifecycle({ experiment, onChanged }: { experiment: Experiment; onChange
         </div>
       )}
       {actions.map((action) => (
-        <button key={action} type="button" class={action === 'start' || action === 'resume' ? 'primary' : action === 'complete' ? 'danger' : ''} disabled={busy !== null} onClick={() => void run(action)}>
+        <button
+          key={action}
+          type="button"
+          class={action === 'start' || action === 'resume' ? 'primary' : action === 'complete' ? 'danger' : ''}
+          disabled={busy !== null}
+          onClick={() => void run(action)}
+        >
           {busy === action ? `${ACTION_LABEL[action]}…` : ACTION_LABEL[action]}
         </button>
       ))}

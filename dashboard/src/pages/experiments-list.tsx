@@ -14,7 +14,10 @@ export function ExperimentsList({ query }: { query: URLSearchParams }) {
   const status = (query.get('status') ?? '') as ExperimentStatus | '';
   const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
   const page = useResource(() => api.experiments.list({ status, limit: PAGE_SIZE, offset }), [status, offset]);
-  useLive((e) => e.type === 'experiment.changed', () => void page.reload());
+  useLive(
+    (e) => e.type === 'experiment.changed',
+    () => void page.reload(),
+  );
 
   const go = (next: { status?: string; offset?: number }): void => {
     const params = new URLSearchParams();

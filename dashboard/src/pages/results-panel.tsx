@@ -111,7 +111,10 @@ export function ResultsPanel({ experiment, version }: { experiment: Experiment; 
       {series.data && (
         <TimeseriesChart
           series={series.data}
-          isRate={(r?.metrics.find((m) => m.name === series.data?.metric)?.type ?? experiment.metrics.find((m) => m.role === 'primary')?.type) === 'conversion'}
+          isRate={
+            (r?.metrics.find((m) => m.name === series.data?.metric)?.type ?? experiment.metrics.find((m) => m.role === 'primary')?.type) ===
+            'conversion'
+          }
           title={`Cumulative ${series.data.metric} by ${series.data.interval}`}
         />
       )}
@@ -126,15 +129,13 @@ function MetricSection({ metric: m, results: r }: { metric: MetricResult; result
   const byVariant = new Map(m.comparisons.map((c) => [c.variant, c]));
   const controlRow = m.variants.find((v) => v.name === control);
   const estimate = (v: (typeof m.variants)[number]): number | null => (isRate ? v.rate : v.mean);
+  const toneOf = (c: Comparison | undefined): IntervalRow['tone'] => (c ? direction(c, m.goal) : 'neutral');
 
   const variantRows: IntervalRow[] = m.variants.map((v) => ({
     label: v.name,
     estimate: estimate(v),
     ci: v.ci,
-    tone: v.name === control ? 'control' : (() => {
-      const c = byVariant.get(v.name);
-      return c ? direction(c, m.goal) : 'neutral';
-    })(),
+    tone: v.name === control ? 'control' : toneOf(byVariant.get(v.name)),
     text: estimate(v) === null ? '—' : `${fmt(estimate(v) as number)}${v.ci ? ` [${fmt(v.ci[0])}, ${fmt(v.ci[1])}]` : ''}`,
   }));
   const liftRows: IntervalRow[] = m.comparisons.map((c) => ({
@@ -142,7 +143,10 @@ function MetricSection({ metric: m, results: r }: { metric: MetricResult; result
     estimate: c.relativeLift,
     ci: c.relativeCi,
     tone: direction(c, m.goal),
-    text: c.relativeLift === null ? 'undefined (control is 0)' : `${signedPct(c.relativeLift)} [${signedPct(c.relativeCi?.[0])}, ${signedPct(c.relativeCi?.[1])}]`,
+    text:
+      c.relativeLift === null
+        ? 'undefined (control is 0)'
+        : `${signedPct(c.relativeLift)} [${signedPct(c.relativeCi?.[0])}, ${signedPct(c.relativeCi?.[1])}]`,
   }));
   const bayesian = r.analysis === 'bayesian';
   const showChance = m.comparisons.some((c) => c.chanceToWin !== null);
@@ -150,19 +154,33 @@ function MetricSection({ metric: m, results: r }: { metric: MetricResult; result
   return (
     <section class="metric" aria-label={`Metric ${m.name}`} data-metric={m.name}>
       <h3>
-        {m.name} <span class="tag">{m.role}</span> <span class="muted small">{m.type}, goal: {m.goal}</span>
+        {m.name} <span class="tag">{m.role}</span>{' '}
+        <span class="muted small">
+          {m.type}, goal: {m.goal}
+        </span>
       </h3>
-      <div class="grid-2 plots">
+      <div class="plots">
         <IntervalPlot
           title={`${isRate ? 'Conversion rate' : 'Mean per user'} by variant with ${pct(r.confidenceLevel, 0)} intervals`}
           rows={variantRows}
           format={fmt}
-          reference={controlRow && estimate(controlRow) !== null ? { value: estimate(controlRow) as number, label: `control (${control}) estimate` } : null}
+          reference={
+            controlRow && estimate(controlRow) !== null
+              ? { value: estimate(controlRow) as number, label: `control (${control}) estimate` }
+              : null
+          }
         />
-        {liftRows.length > 0 && <IntervalPlot title={`Relative lift vs ${control} with interval`} rows={liftRows} format={(x) => signedPct(x, 0)} reference={{ value: 0, label: 'no change' }} />}
+        {liftRows.length > 0 && (
+          <IntervalPlot
+            title={`Relative lift vs ${control} with interval`}
+            rows={liftRows}
+            format={(x) => signedPct(x, 0)}
+            reference={{ value: 0, label: 'no change' }}
+          />
+        )}
       </div>
       <div class="table-wrap">
-        <table class="numbers">
+        <table class="numbers wide">
           <caption class="visually-hidden">{m.name} per variant</caption>
           <thead>
             <tr>
@@ -195,7 +213,9 @@ function MetricSection({ metric: m, results: r }: { metric: MetricResult; result
                   <td>{c?.relativeCi ? `${signedPct(c.relativeCi[0])} – ${signedPct(c.relativeCi[1])}` : ''}</td>
                   {!bayesian && <td>{c ? `${pValue(c.pValue)} (${pValue(c.adjustedPValue)})` : ''}</td>}
                   {showChance && <td>{c ? pct(c.chanceToWin) : ''}</td>}
-                  <td>{c ? (c.significant ? <strong class={`verdict-${direction(c, m.goal)}`}>yes, {direction(c, m.goal)}</strong> : 'no') : ''}</td>
+                  <td>
+                    {c ? c.significant ? <strong class={`verdict-${direction(c, m.goal)}`}>yes, {direction(c, m.goal)}</strong> : 'no' : ''}
+                  </td>
                 </tr>
               );
             })}

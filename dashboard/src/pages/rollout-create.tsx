@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
-import { ErrorSummary, Fieldset, GroupError, TextArea, TextField, numberOrUndefined, toFieldErrors } from '../components/form';
+import { ErrorSummary, clearOnEdit, Fieldset, GroupError, TextArea, TextField, numberOrUndefined, toFieldErrors } from '../components/form';
 import { hours } from '../format';
 import { Link, navigate } from '../router';
 
@@ -45,7 +45,8 @@ export function RolloutCreate() {
   const [busy, setBusy] = useState(false);
   const errors = toFieldErrors(error, { modelVersion: /model version/i, name: /name/i });
 
-  const updateStage = (index: number, patch: Partial<StageRow>): void => setStages(stages.map((s, i) => (i === index ? { ...s, ...patch } : s)));
+  const updateStage = (index: number, patch: Partial<StageRow>): void =>
+    setStages(stages.map((s, i) => (i === index ? { ...s, ...patch } : s)));
   const totalHours = stages.reduce((sum, s) => sum + (Number(s.durationHours) || 0), 0);
 
   const submit = async (event: Event): Promise<void> => {
@@ -89,21 +90,51 @@ export function RolloutCreate() {
         <h1>New rollout</h1>
         <Link href="/rollouts">Back to rollouts</Link>
       </div>
-      <form class="card form" onSubmit={(e) => void submit(e)} noValidate aria-label="New rollout">
+      <form
+        class="card form"
+        onSubmit={(e) => void submit(e)}
+        onInput={clearOnEdit(setError)}
+        onChange={clearOnEdit(setError)}
+        noValidate
+        aria-label="New rollout"
+      >
         <ErrorSummary error={error} />
         <div class="grid-2">
           <TextField field="name" label="Name" errors={errors} value={name} onValue={setName} />
-          <TextField field="webhookUrl" label="Webhook URL (optional)" hint="Receives a POST on every rollback." inputMode="url" errors={errors} value={webhookUrl} onValue={setWebhookUrl} />
+          <TextField
+            field="webhookUrl"
+            label="Webhook URL (optional)"
+            hint="Receives a POST on every rollback."
+            inputMode="url"
+            errors={errors}
+            value={webhookUrl}
+            onValue={setWebhookUrl}
+          />
         </div>
         <div class="grid-2">
-          <TextField field="modelVersion" label="New model version" errors={errors} value={modelVersion} onValue={setModelVersion} placeholder="v2.0.0" />
-          <TextField field="baselineVersion" label="Baseline model version (optional)" errors={errors} value={baselineVersion} onValue={setBaselineVersion} placeholder="v1.4.2" />
+          <TextField
+            field="modelVersion"
+            label="New model version"
+            errors={errors}
+            value={modelVersion}
+            onValue={setModelVersion}
+            placeholder="v2.0.0"
+          />
+          <TextField
+            field="baselineVersion"
+            label="Baseline model version (optional)"
+            errors={errors}
+            value={baselineVersion}
+            onValue={setBaselineVersion}
+            placeholder="v1.4.2"
+          />
         </div>
         <TextArea field="description" label="Description" errors={errors} value={description} onValue={setDescription} />
 
         <Fieldset legend="Stages">
           <p class="hint">
-            Percentages strictly increasing, the last one 100. Durations in hours (fractions allowed: 0.25 = 15 min). Total: {hours(totalHours * 1)}.
+            Percentages strictly increasing, the last one 100. Durations in hours (fractions allowed: 0.25 = 15 min). Total:{' '}
+            {hours(totalHours * 1)}.
           </p>
           <GroupError field="schedule.stages" errors={errors} />
           <GroupError field="schedule" errors={errors} />
@@ -127,13 +158,28 @@ export function RolloutCreate() {
                   onValue={(value) => updateStage(i, { durationHours: value })}
                 />
                 <div class="row-buttons">
-                  <button type="button" aria-label={`Move stage ${i + 1} up`} disabled={i === 0} onClick={() => setStages(swap(stages, i, i - 1))}>
+                  <button
+                    type="button"
+                    aria-label={`Move stage ${i + 1} up`}
+                    disabled={i === 0}
+                    onClick={() => setStages(swap(stages, i, i - 1))}
+                  >
                     ↑
                   </button>
-                  <button type="button" aria-label={`Move stage ${i + 1} down`} disabled={i === stages.length - 1} onClick={() => setStages(swap(stages, i, i + 1))}>
+                  <button
+                    type="button"
+                    aria-label={`Move stage ${i + 1} down`}
+                    disabled={i === stages.length - 1}
+                    onClick={() => setStages(swap(stages, i, i + 1))}
+                  >
                     ↓
                   </button>
-                  <button type="button" aria-label={`Remove stage ${i + 1}`} disabled={stages.length <= 1} onClick={() => setStages(stages.filter((_, j) => j !== i))}>
+                  <button
+                    type="button"
+                    aria-label={`Remove stage ${i + 1}`}
+                    disabled={stages.length <= 1}
+                    onClick={() => setStages(stages.filter((_, j) => j !== i))}
+                  >
                     Remove
                   </button>
                 </div>
@@ -141,7 +187,11 @@ export function RolloutCreate() {
             ))}
           </ol>
           <div class="row-actions">
-            <button type="button" disabled={stages.length >= 20} onClick={() => setStages([...stages, { percentage: '100', durationHours: '1' }])}>
+            <button
+              type="button"
+              disabled={stages.length >= 20}
+              onClick={() => setStages([...stages, { percentage: '100', durationHours: '1' }])}
+            >
               Add stage
             </button>
             <button type="button" onClick={() => setStages(DEFAULT_STAGES)}>

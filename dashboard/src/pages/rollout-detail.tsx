@@ -26,6 +26,10 @@ const ACTION_LABEL: Record<RolloutAction, string> = {
   rollback: 'Roll back',
 };
 
+function plural(n: number, noun: string): string {
+  return `${int(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -74,10 +78,15 @@ export function RolloutDetail({ id }: { id: string }) {
       </div>
       {r.status === 'rolled_back' && (
         <Banner kind="error" title="Rolled back">
-          {r.rollbackReason ?? 'No reason given.'} The new model serves 0 % of traffic; start the rollout again once fixed.
+          <p class="reason">{r.rollbackReason ?? 'No reason given.'}</p>
+          <p>The new model serves 0 % of traffic; start the rollout again once it is fixed.</p>
         </Banner>
       )}
-      {r.status === 'completed' && <Banner kind="success" title="Completed">The new model serves all traffic.</Banner>}
+      {r.status === 'completed' && (
+        <Banner kind="success" title="Completed">
+          The new model serves all traffic.
+        </Banner>
+      )}
       {r.description && <p>{r.description}</p>}
 
       <section class="card" aria-labelledby="now-title">
@@ -108,7 +117,7 @@ export function RolloutDetail({ id }: { id: string }) {
         {history.error && <LoadError error={history.error} what="History" />}
         {history.data && (
           <div class="table-wrap">
-            <table data-testid="rollout-history">
+            <table class="wide" data-testid="rollout-history">
               <thead>
                 <tr>
                   <th scope="col">When</th>
@@ -127,7 +136,11 @@ export function RolloutDetail({ id }: { id: string }) {
                     <tr key={i} class={`action-${h.action}`}>
                       <td>{dateTime(h.at)}</td>
                       <td>{h.action.replace('_', ' ')}</td>
-                      <td>{h.fromPercentage === h.toPercentage ? percentage(h.toPercentage) : `${percentage(h.fromPercentage)} → ${percentage(h.toPercentage)}`}</td>
+                      <td>
+                        {h.fromPercentage === h.toPercentage
+                          ? percentage(h.toPercentage)
+                          : `${percentage(h.fromPercentage)} → ${percentage(h.toPercentage)}`}
+                      </td>
                       <td>{h.stage === null ? '—' : h.stage + 1}</td>
                       <td class="reason">{h.reason ?? ''}</td>
                       <td>{h.actor}</td>
@@ -175,7 +188,9 @@ function StageTimeline({ rollout: r }: { rollout: Rollout }) {
               {state === 'done' ? '✓' : state === 'failed' ? '✕' : i + 1}
             </span>
             <span class="stage-body">
-              <strong>{percentage(stage.percentage)}</strong> <span class="stage-state">{state}</span>
+              <span>
+                <strong>{percentage(stage.percentage)}</strong> <span class="stage-state">{state}</span>
+              </span>
               <span class="muted stage-detail">{detail}</span>
             </span>
           </li>
@@ -195,7 +210,14 @@ interface CheckRow {
 
 function healthRows(h: LastHealth, t: HealthThresholds): CheckRow[] {
   const failed = new Set(h.failedChecks.map((f) => f.check));
-  const row = (name: string, check: 'errorRate' | 'latencyP95Ms' | 'accuracy', value: number | null, limit: number | null, fmt: (x: number) => string, cmp: string): CheckRow => ({
+  const row = (
+    name: string,
+    check: 'errorRate' | 'latencyP95Ms' | 'accuracy',
+    value: number | null,
+    limit: number | null,
+    fmt: (x: number) => string,
+    cmp: string,
+  ): CheckRow => ({
     name,
     value: value === null ? '—' : fmt(value),
     threshold: limit === null ? 'disabled' : `${cmp} ${fmt(limit)}`,
@@ -217,7 +239,12 @@ function healthRows(h: LastHealth, t: HealthThresholds): CheckRow[] {
 const VERDICT_TEXT = { healthy: 'Healthy', unhealthy: 'Unhealthy', waiting_for_data: 'Waiting for data' } as const;
 
 function HealthPanel({ health, thresholds }: { health: LastHealth | null; thresholds: HealthThresholds }) {
-  if (!health) return <p class="muted">No health check yet: the scheduler evaluates a running rollout on every tick from the reports and observations it receives.</p>;
+  if (!health)
+    return (
+      <p class="muted">
+        No health check yet: the scheduler evaluates a running rollout on every tick from the reports and observations it receives.
+      </p>
+    );
   return (
     <div>
       <p>
@@ -225,7 +252,8 @@ function HealthPanel({ health, thresholds }: { health: LastHealth | null; thresh
           {VERDICT_TEXT[health.verdict]}
         </span>{' '}
         <span class="muted">
-          stage {health.stage + 1} at {percentage(health.percentage)}, evaluated {dateTime(health.evaluatedAt)} ({health.reports} reports, {health.observations} observations)
+          stage {health.stage + 1} at {percentage(health.percentage)}, evaluated {dateTime(health.evaluatedAt)} (
+          {plural(health.reports, 'report')}, {plural(health.observations, 'observation')})
         </span>
       </p>
       <div class="table-wrap">
@@ -245,7 +273,9 @@ function HealthPanel({ health, thresholds }: { health: LastHealth | null; thresh
                 <td>{c.value}</td>
                 <td>{c.threshold}</td>
                 <td>
-                  <span class={`check-state ${c.state.replace(' ', '-')}`}>{c.state === 'pass' ? '✓ pass' : c.state === 'fail' ? '✕ fail' : c.state}</span>
+                  <span class={`check-state ${c.state.replace(' ', '-')}`}>
+                    {c.state === 'pass' ? '✓ pass' : c.state === 'fail' ? '✕ fail' : c.state}
+                  </span>
                 </td>
               </tr>
             ))}

@@ -14,7 +14,10 @@ export function RolloutsList({ query }: { query: URLSearchParams }) {
   const status = (query.get('status') ?? '') as RolloutStatus | '';
   const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
   const page = useResource(() => api.rollouts.list({ status, limit: PAGE_SIZE, offset }), [status, offset]);
-  useLive((e) => e.type === 'rollout.changed', () => void page.reload());
+  useLive(
+    (e) => e.type === 'rollout.changed',
+    () => void page.reload(),
+  );
 
   const go = (next: { status?: string; offset?: number }): void => {
     const params = new URLSearchParams();
