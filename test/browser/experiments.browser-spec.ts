@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
-import { asAdmin, asClient } from '../support/test-app';
-import { Browser, DashboardApp, describeInBrowser, openBrowser, screenshot, signIn, startDashboardApp } from './support/browser';
+import { ADMIN_TOKEN, asAdmin, asClient } from '../support/test-app';
+import { Browser, DashboardApp, describeInBrowser, openBrowser, screenshot, startDashboardApp } from './support/browser';
 
 /** Formats as the dashboard does (format.ts `pct(x, 2)`), to compare the page with the API's numbers. */
 const pct2 = (x: number): string => `${(x * 100).toFixed(2)} %`;
@@ -54,7 +54,11 @@ describeInBrowser('Dashboard: experiments', () => {
       await expectText(page.locator('#admin-token-error'), 'does not accept this token');
       await screenshot(page, 'sign-in');
 
-      await signIn(page, app.baseUrl, '/experiments');
+      // Keyboard only: the token field has focus, Enter submits.
+      await page.reload();
+      await page.getByLabel('Admin token').waitFor();
+      await page.keyboard.type(ADMIN_TOKEN);
+      await page.keyboard.press('Enter');
       await page.getByText('No experiments yet.').waitFor();
       // A reload keeps the session (sessionStorage) and the client-side route.
       await page.reload();
@@ -146,6 +150,22 @@ describeInBrowser('Dashboard: experiments', () => {
       expect(new URL(page.url()).search).toBe('?status=paused');
       await page.getByLabel('Status').selectOption('');
       await screenshot(page, 'experiments-list');
+    });
+  });
+
+  describe('complete', () => {
+    it('should complete the experiment with the winner chosen on its page and offer no further transition', async () => {
+      const { page } = browser;
+      await page.getByRole('link', { name: 'Checkout button colour' }).click();
+      await page.getByLabel('Winner on complete').selectOption('treatment');
+      // Keyboard: focus the button and press Enter.
+      await page.getByRole('button', { name: 'Complete' }).focus();
+      await page.keyboard.press('Enter');
+      await page.locator('h1 .badge', { hasText: 'completed' }).waitFor();
+      await page.locator('.banner-success', { hasText: 'Winner: treatment' }).first().waitFor();
+      expect(await page.getByRole('group', { name: 'Lifecycle' }).count()).toBe(0);
+      const stored = (await app.t.http.get('/api/v1/experiments/checkout-button-colour').set(asAdmin).expect(200)).body;
+      expect(stored).toMatchObject({ status: 'completed', winner: 'treatment' });
     });
   });
 
