@@ -19,6 +19,22 @@ export interface EventRow {
 export type RowOutcome = { kind: 'not_assigned' } | { kind: 'inserted' | 'duplicate'; variant: string };
 
 /**
+ * Folds the rows an ingest statement just inserted (the CTE `inserted`) into the per-user running
+ * totals that /results and /metrics read, in the same statement, so the two can never disagree.
+ * Rows are upserted in key order so concurrent batches lock them in the same order.
+ */
+const UPSERT_TOTALS_SQL = `
+    INSERT INTO event_user_totals (experiment_id, event_name, user_id, variant, total, events, first_at)
+    SELECT experiment_id, event_name, user_id, min(variant), sum(value), count(*), min(occurred_at)
+      FROM inserted
+     GROUP BY experiment_id, event_name, user_id
+     ORDER BY experiment_id, event_name, user_id
+    ON CONFLICT (experiment_id, event_name, user_id) DO UPDATE
+       SET total = event_user_totals.total + excluded.total,
+           events = event_user_totals.events + excluded.events,
+           first_at = LEAST(event_user_totals.first_at, excluded.first_at)`;
+
+/**
  * The ingest statement: the user's variant, the idempotency check and the write in ONE set-based
  * statement (so one round trip and one implicit transaction: when it returns, every inserted row is
  * committed).
@@ -47,7 +63,9 @@ const INSERT_SQL = `
      WHERE first
      ORDER BY experiment_id, event_id
     ON CONFLICT (experiment_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
-    RETURNING experiment_id, event_id
+    RETURNING experiment_id, event_id, event_name, user_id, variant, value, occurred_at
+  ), totals AS (
+    ${UPSERT_TOTALS_SQL}
   )
   SELECT m.ord, m.variant, (m.first AND (m.event_id IS NULL OR r.event_id IS NOT NULL)) AS inserted
     FROM matched m
@@ -61,21 +79,17 @@ const INSERT_ONE_SQL = `
     INSERT INTO events (experiment_id, user_id, variant, event_name, value, properties, event_id, occurred_at)
     SELECT $1, $2, variant, $3, $4, $5, $6, $7 FROM assigned
     ON CONFLICT (experiment_id, event_id) WHERE event_id IS NOT NULL DO NOTHING
-    RETURNING 1
+    RETURNING experiment_id, event_id, event_name, user_id, variant, value, occurred_at
+  ), totals AS (
+    ${UPSERT_TOTALS_SQL}
   )
   SELECT variant, EXISTS (SELECT 1 FROM inserted) AS inserted FROM assigned`;
 
-/**
- * Users with at least one event come from a streaming group by (event_name, user_id), which the
- * covering index delivers in order (an index-only scan, no sort, nothing loaded into Node); the
- * outer group by folds users into their variant.
- */
+/** One row per user and event name in event_user_totals: users with the event, events and their sum. */
 const EVENT_AGGREGATE_SQL = `
-  SELECT variant, event_name, count(*)::int AS users, sum(n)::bigint AS count, sum(total)::float8 AS sum
-    FROM (SELECT event_name, user_id, min(variant) AS variant, count(*) AS n, sum(value) AS total
-            FROM events
-           WHERE experiment_id = $1
-           GROUP BY event_name, user_id) per_user
+  SELECT variant, event_name, count(*)::int AS users, sum(events)::bigint AS count, sum(total)::float8 AS sum
+    FROM event_user_totals
+   WHERE experiment_id = $1
    GROUP BY variant, event_name`;
 
 const ASSIGNMENT_AGGREGATE_SQL = `

@@ -27,18 +27,16 @@ export async function usersPerVariant(db: DataSource, experimentId: string): Pro
   return rows.map((r) => ({ variant: r.variant, users: Number(r.users) }));
 }
 
-/** y = a user's summed value of one event name; users without the event contribute 0 to Σy and Σy². */
+/**
+ * y = a user's summed value of one event name (kept up to date at ingest in event_user_totals);
+ * users without the event contribute 0 to Σy and Σy².
+ */
 export async function metricAggregates(db: DataSource, experimentId: string, eventNames: string[]): Promise<MetricAggregate[]> {
   const rows: { variant: string; event_name: string; conversions: string; sum: number; sum_squares: number }[] = await db.query(
-    `WITH per_user AS (
-       SELECT variant, event_name, user_id, sum(value) AS total
-         FROM events
-        WHERE experiment_id = $1 AND event_name = ANY($2::text[])
-        GROUP BY variant, event_name, user_id
-     )
-     SELECT variant, event_name, count(*) AS conversions,
+    `SELECT variant, event_name, count(*) AS conversions,
             sum(total)::float8 AS sum, sum(total * total)::float8 AS sum_squares
-       FROM per_user
+       FROM event_user_totals
+      WHERE experiment_id = $1 AND event_name = ANY($2::text[])
       GROUP BY variant, event_name`,
     [experimentId, eventNames],
   );

@@ -236,6 +236,16 @@ describe(EventsService.name, () => {
         [a],
       );
       expect(stored.rows[0]).toEqual({ n: 400, distinct_ids: 400, total: (399 * 400) / 2 });
+      // The per-user running totals that /results reads agree with the events, row for row.
+      const mismatches = await db.query(
+        `SELECT coalesce(e.user_id, t.user_id) AS user_id
+           FROM (SELECT experiment_id, event_name, user_id, min(variant) AS variant, sum(value) AS total, count(*)::int AS events
+                   FROM events GROUP BY 1, 2, 3) e
+           FULL JOIN event_user_totals t USING (experiment_id, event_name, user_id)
+          WHERE e.total IS DISTINCT FROM t.total OR e.events IS DISTINCT FROM t.events OR e.variant IS DISTINCT FROM t.variant`,
+      );
+      expect(mismatches.rows).toEqual([]);
+      expect(Number((await db.query('SELECT count(*) FROM event_user_totals')).rows[0].count)).toBe(50);
     });
 
     it('should refuse 10,001 events with 413 and store none of them', async () => {
