@@ -29,12 +29,7 @@ export function chooseRange(n: number, ranges: readonly BucketRange[]): number {
   return -1;
 }
 
-export function assignVariantIndex(
-  seed: string,
-  userId: string,
-  weights: readonly number[],
-  trafficAllocation: number,
-): number {
+export function assignVariantIndex(seed: string, userId: string, weights: readonly number[], trafficAllocation: number): number {
   if (userId.length === 0) {
     throw new RangeError('userId must not be empty');
   }

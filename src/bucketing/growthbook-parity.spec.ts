@@ -5,7 +5,6 @@ import { bucket } from './hash';
 // GrowthBook's own SDK (devDependency) is the independent reference the contract names:
 // `hash(seed, value, 2)`, `getBucketRanges(n, coverage, weights)` and `chooseVariation(n, ranges)`.
 // Its util module is not in the package's export map, so it is loaded by file path.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const growthbook = require(path.resolve(__dirname, '../../node_modules/@growthbook/growthbook/dist/cjs/util.js')) as {
   hash(seed: string, value: string, version: number): number | null;
   getBucketRanges(numVariations: number, coverage: number, weights?: number[]): [number, number][];

@@ -12,7 +12,10 @@ export function toFieldProblems(errors: ValidationError[], parent = ''): FieldPr
   for (const error of errors) {
     const field = joinPath(parent, error.property);
     for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
-      problems.push({ field, problem: constraint === 'whitelistValidation' ? 'is not a known field' : stripField(message, error.property) });
+      problems.push({
+        field,
+        problem: constraint === 'whitelistValidation' ? 'is not a known field' : stripField(message, error.property),
+      });
     }
     if (error.children?.length) problems.push(...toFieldProblems(error.children, field));
   }

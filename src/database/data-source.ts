@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
 // Compiled: dist/src/database → dist/migrations/*.js; under jest: src/database → migrations/*.ts.

@@ -200,10 +200,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** The fields whose value differs between two definitions, as `{ field: { from, to } }`. */
-export function diffDefinitions(
-  before: ExperimentDefinition,
-  after: ExperimentDefinition,
-): Record<string, { from: unknown; to: unknown }> {
+export function diffDefinitions(before: ExperimentDefinition, after: ExperimentDefinition): Record<string, { from: unknown; to: unknown }> {
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   for (const field of Object.keys(after) as (keyof ExperimentDefinition)[]) {
     if (!sameJson(before[field], after[field])) changes[field] = { from: before[field], to: after[field] };
@@ -215,11 +212,7 @@ export function diffDefinitions(
  * Why a change is not allowed in the current status, or null when it is. Running and paused
  * experiments keep everything that decides who is in which variant and what "success" means.
  */
-export function forbiddenChange(
-  status: ExperimentStatus,
-  before: ExperimentDefinition,
-  after: ExperimentDefinition,
-): string | null {
+export function forbiddenChange(status: ExperimentStatus, before: ExperimentDefinition, after: ExperimentDefinition): string | null {
   const changed = Object.keys(diffDefinitions(before, after));
   if (status === 'draft' || changed.length === 0) return null;
   if (status === 'completed') {

@@ -56,14 +56,22 @@ export class ExperimentsController {
   @Patch(':idOrKey')
   @UseInterceptors(ExperimentShorthandInterceptor)
   @ApiOperation({ summary: 'Update an experiment (what may change depends on its status)' })
-  async update(@Param('idOrKey') idOrKey: string, @Body() dto: UpdateExperimentDto, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
+  async update(
+    @Param('idOrKey') idOrKey: string,
+    @Body() dto: UpdateExperimentDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<ExperimentResponse> {
     return toExperimentResponse(await this.experiments.update(idOrKey, dto, actor));
   }
 
   @Put(':idOrKey')
   @UseInterceptors(ExperimentShorthandInterceptor)
   @ApiOperation({ summary: 'Same as PATCH' })
-  async replace(@Param('idOrKey') idOrKey: string, @Body() dto: UpdateExperimentDto, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
+  async replace(
+    @Param('idOrKey') idOrKey: string,
+    @Body() dto: UpdateExperimentDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<ExperimentResponse> {
     return this.update(idOrKey, dto, actor);
   }
 

@@ -21,10 +21,7 @@ export interface TestApp {
  * The real application (same createApp as production) on its own fresh database. Tokens are set
  * unless the test asks for open mode, so auth is exercised everywhere by default.
  */
-export async function startTestApp(
-  env: Record<string, string | undefined> = {},
-  options: { databaseUrl?: string } = {},
-): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string | undefined> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN,
