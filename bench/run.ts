@@ -1,0 +1,377 @@
+/**
+ * `npm run bench`: the service's throughput and latency next to what this machine can do.
+ *
+ * On a temporary embedded PostgreSQL it starts the built service as its own process (production
+ * mode, LOG_LEVEL=warn), drives every scenario with autocannon from a forked load-generator process,
+ * measures a bare Node `http` hello-world server in the same run as the ceiling, prints one table and
+ * writes bench/results.json (git-ignored).
+ *
+ *   0  hello world (node:http)                         the ceiling
+ *   1  sticky assign (users already assigned)          ≥ 40 % of hello world; p99 at half rate < 20 ms
+ *   1b sticky assign, not in the replica's memory      (after a restart, or on another replica)
+ *   2  new-user assign (durable insert)                ≥ 20 %;                p99 at half rate < 20 ms
+ *   3  POST /decide (10 running experiments, 3 rollouts)                      p99 at half rate < 20 ms
+ *   4  rollout check                                   ≥ 40 %;                p99 at half rate < 20 ms
+ *   5  events/batch vs raw COPY (≥ 30 %) and single track        (bench/ingest.ts)
+ *   6  results on 1M users / 10M events: fresh ≤ 3 s, cached p50 < 20 ms (bench/results-scale.ts)
+ *   7  sticky assign on 1, 2 and 3 replicas sharing the database
+ *
+ * Environment: BENCH_ONLY=1,4,7 (a subset), BENCH_SCALE (scenario 6 size, default 1 = 1M/10M),
+ * BENCH_DURATION (s per flat-out run, 8), BENCH_HALF_RATE_DURATION (5), BENCH_WARMUP (2),
+ * BENCH_CONNECTIONS (10), BENCH_EVENTS / BENCH_ROUNDS (scenario 5), BENCH_FSYNC=on (PostgreSQL's
+ * default durability instead of fsync off), BENCH_PROFILE=<dir> (--cpu-prof of the service).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ingestScenario } from './ingest';
+import { resultsScenario } from './results-scale';
+import {
+  ADMIN_TOKEN,
+  Api,
+  benchOptions,
+  BenchDatabase,
+  CLIENT_TOKEN,
+  createRunningExperiment,
+  fmt,
+  log,
+  measureRequests,
+  ROOT,
+  runLoad,
+  ScenarioResult,
+  seedAssignments,
+  ServiceProcess,
+  startDatabase,
+  startHelloWorld,
+  startService,
+} from './support';
+
+const STICKY_USERS = 10_000;
+const COLD_USERS = 400_000;
+const DECIDE_USERS = 5_000;
+const DECIDE_EXPERIMENTS = 10;
+const ROLLOUTS = [
+  { modelVersion: 'ranker-v2', percentage: 10 },
+  { modelVersion: 'search-v3', percentage: 25 },
+  { modelVersion: 'recs-v5', percentage: 50 },
+];
+
+const only = new Set(
+  (process.env.BENCH_ONLY ?? process.argv.slice(2).join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+const wanted = (id: string) => only.size === 0 || only.has(id);
+
+function loadLine(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
+function printTable(rows: ScenarioResult[], helloWorldRate: number): void {
+  const header = ['#', 'scenario', 'rate', 'unit', 'p50 ms', 'p99 ms', 'errors', 'vs hello', 'target', 'met?', 'p99 @ ½ rate', 'met?'];
+  const lines = rows.map((r) => [
+    r.id,
+    r.name,
+    r.rate === null ? '—' : r.unit === 's' ? fmt(r.rate, 2) : fmt(r.rate),
+    r.unit,
+    r.p50Ms === null ? '—' : fmt(r.p50Ms, 1),
+    r.p99Ms === null ? '—' : fmt(r.p99Ms, 1),
+    String(r.errors),
+    r.ratio === null ? '—' : `${fmt(r.ratio * 100, 1)} %`,
+    r.target,
+    r.met === null ? '' : r.met ? 'yes' : 'NO',
+    r.halfRate ? `${fmt(r.halfRate.p99Ms, 1)} @ ${fmt(r.halfRate.rate)}/s` : '',
+    r.halfRate ? (r.halfRate.met ? 'yes' : 'NO') : '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const row = (cells: string[]) =>
+    cells.map((c, i) => (i === 1 || i === 3 || i === 8 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  log(row(header));
+  log(widths.map((w) => '─'.repeat(w)).join('  '));
+  for (const l of lines) log(row(l));
+  log(`hello world (ceiling): ${fmt(helloWorldRate)} req/s`);
+  for (const r of rows.filter((r) => r.detail)) log(`  ${r.id}: ${r.detail}`);
+}
+
+async function requestScenarios(
+  db: BenchDatabase,
+  service: ServiceProcess,
+  admin: Api,
+  client: Api,
+  helloWorldRate: number,
+): Promise<ScenarioResult[]> {
+  const options = benchOptions();
+  const rows: ScenarioResult[] = [];
+  const base = { urls: [service.base], headers: client.headers };
+  const setupExperiments: string[] = [];
+
+  if (wanted('1')) {
+    const id = await createRunningExperiment(admin, 'bench-sticky');
+    setupExperiments.push('bench-sticky');
+    await seedAssignments(db, id, 'sticky-', STICKY_USERS);
+    const measured = await measureRequests(
+      {
+        ...base,
+        method: 'POST',
+        path: '/api/v1/experiments/bench-sticky/assign',
+        body: '{"userId":"{user}"}',
+        users: { prefix: 'sticky-', count: STICKY_USERS, mode: 'cycle' },
+      },
+      { ...options, helloWorldRate, minRatio: 0.4, halfRate: true },
+    );
+    rows.push({ id: '1', name: `sticky assign (${fmt(STICKY_USERS)} users)`, unit: 'req/s', ...measured });
+    log(`  1 done (load ${loadLine()})`);
+  }
+
+  if (wanted('1b')) {
+    // Every request names a user who is assigned in the database but has not been seen by this
+    // process: one primary-key lookup each, as after a restart or on a freshly added replica.
+    const id = await createRunningExperiment(admin, 'bench-cold');
+    setupExperiments.push('bench-cold');
+    await seedAssignments(db, id, 'cold-', COLD_USERS);
+    await db.sql.query('VACUUM ANALYZE assignments');
+    const measured = await measureRequests(
+      {
+        ...base,
+        method: 'POST',
+        path: '/api/v1/experiments/bench-cold/assign',
+        body: '{"userId":"{user}"}',
+        users: { prefix: 'cold-', count: COLD_USERS, mode: 'sequence' },
+      },
+      { ...options, warmupSeconds: 0, helloWorldRate, minRatio: null, halfRate: false },
+    );
+    rows.push({ id: '1b', name: 'sticky assign, not in memory (DB read)', unit: 'req/s', ...measured });
+    log(`  1b done (load ${loadLine()})`);
+  }
+
+  if (wanted('2')) {
+    await createRunningExperiment(admin, 'bench-new');
+    setupExperiments.push('bench-new');
+    const measured = await measureRequests(
+      {
+        ...base,
+        method: 'POST',
+        path: '/api/v1/experiments/bench-new/assign',
+        body: '{"userId":"{user}"}',
+        users: { prefix: 'new-', count: 0, mode: 'new' },
+      },
+      { ...options, helloWorldRate, minRatio: 0.2, halfRate: true },
+    );
+    rows.push({ id: '2', name: 'new-user assign (durable insert)', unit: 'req/s', ...measured });
+    log(`  2 done (load ${loadLine()})`);
+  }
+
+  if (wanted('3') || wanted('4')) {
+    // Exactly ten running experiments: the ones above are paused (they keep their users).
+    for (const key of setupExperiments) await admin.call('POST', `/api/v1/experiments/${key}/pause`, undefined, 200);
+    for (let i = 0; i < DECIDE_EXPERIMENTS; i++) {
+      const id = await createRunningExperiment(admin, `bench-decide-${i}`);
+      await seedAssignments(db, id, 'decide-', DECIDE_USERS);
+    }
+    for (const rollout of ROLLOUTS) {
+      const created = await admin.call<{ id: string }>(
+        'POST',
+        '/api/v1/rollouts',
+        { name: `bench ${rollout.modelVersion}`, modelVersion: rollout.modelVersion, baselineVersion: 'v1' },
+        201,
+      );
+      await admin.call('POST', `/api/v1/rollouts/${created.id}/start`, {}, 200);
+      await admin.call('PUT', `/api/v1/rollouts/${created.id}/percentage`, { percentage: rollout.percentage, reason: 'bench' }, 200);
+    }
+    const running = await admin.call<{ total: number }>('GET', '/api/v1/experiments?status=running&limit=1');
+    if (running.total !== DECIDE_EXPERIMENTS) throw new Error(`expected ${DECIDE_EXPERIMENTS} running experiments, found ${running.total}`);
+  }
+
+  if (wanted('3')) {
+    // Every user is in all ten experiments; one pass over the users puts them in memory.
+    await runLoad({
+      ...base,
+      method: 'POST',
+      path: '/api/v1/decide',
+      body: '{"userId":"{user}"}',
+      users: { prefix: 'decide-', count: DECIDE_USERS, mode: 'cycle' },
+      connections: options.connections,
+      amount: DECIDE_USERS,
+    });
+    const measured = await measureRequests(
+      {
+        ...base,
+        method: 'POST',
+        path: '/api/v1/decide',
+        body: '{"userId":"{user}"}',
+        users: { prefix: 'decide-', count: DECIDE_USERS, mode: 'cycle' },
+      },
+      { ...options, helloWorldRate, minRatio: null, halfRate: true },
+    );
+    rows.push({ id: '3', name: `decide (${DECIDE_EXPERIMENTS} experiments, ${ROLLOUTS.length} rollouts)`, unit: 'req/s', ...measured });
+    log(`  3 done (load ${loadLine()})`);
+  }
+
+  if (wanted('4')) {
+    const measured = await measureRequests(
+      {
+        ...base,
+        method: 'GET',
+        path: `/api/v1/rollouts/check/${ROLLOUTS[1].modelVersion}?userId={user}`,
+        users: { prefix: 'check-', count: 100_000, mode: 'cycle' },
+      },
+      { ...options, helloWorldRate, minRatio: 0.4, halfRate: true },
+    );
+    rows.push({ id: '4', name: 'rollout check', unit: 'req/s', ...measured });
+    log(`  4 done (load ${loadLine()})`);
+  }
+  return rows;
+}
+
+/** Scenario 7: the same sticky-assign load over 1, 2 and 3 service processes on one database. */
+async function replicaScenario(db: BenchDatabase, first: ServiceProcess, admin: Api, helloWorldRate: number): Promise<ScenarioResult[]> {
+  const options = benchOptions();
+  const id = await createRunningExperiment(admin, 'bench-replicas');
+  await seedAssignments(db, id, 'replica-', STICKY_USERS);
+  const replicas = [first, await startService(db.url), await startService(db.url)];
+  const rows: ScenarioResult[] = [];
+  try {
+    for (let n = 1; n <= 3; n++) {
+      const urls = replicas.slice(0, n).map((r) => r.base);
+      // Connections a multiple of the replica count: autocannon spreads them round-robin over the URLs.
+      const connections = Math.ceil(options.connections / n) * n;
+      const measured = await measureRequests(
+        {
+          urls,
+          headers: { authorization: `Bearer ${CLIENT_TOKEN}` },
+          method: 'POST',
+          path: '/api/v1/experiments/bench-replicas/assign',
+          body: '{"userId":"{user}"}',
+          users: { prefix: 'replica-', count: STICKY_USERS, mode: 'cycle' },
+        },
+        { ...options, warmupSeconds: Math.max(options.warmupSeconds, 3), connections, helloWorldRate, minRatio: null, halfRate: false },
+      );
+      rows.push({
+        id: `7.${n}`,
+        name: `sticky assign, ${n} replica${n > 1 ? 's' : ''} (${connections} conns)`,
+        unit: 'req/s',
+        ...measured,
+      });
+    }
+  } finally {
+    await replicas[2].stop();
+    await replicas[1].stop();
+  }
+  log(`  7 done (load ${loadLine()})`);
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const options = benchOptions();
+  const loadBefore = loadLine();
+  log(`bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}, load average ${loadBefore}`);
+  if (only.size > 0) log(`bench: only scenarios ${[...only].join(', ')}`);
+
+  const db = await startDatabase();
+  log(
+    `bench: embedded PostgreSQL in ${db.dataDir} — ${db.fsync ? 'default durability (fsync on)' : 'fsync, synchronous_commit and full_page_writes OFF (BENCH_FSYNC=on for the defaults)'}`,
+  );
+  let service: ServiceProcess | null = null;
+  const rows: ScenarioResult[] = [];
+  let helloWorldRate = 0;
+  try {
+    const hello = await startHelloWorld();
+    try {
+      await runLoad({
+        urls: [hello.base],
+        method: 'GET',
+        path: '/',
+        connections: options.connections,
+        durationSeconds: options.warmupSeconds,
+      });
+      const report = await runLoad({
+        urls: [hello.base],
+        method: 'GET',
+        path: '/',
+        connections: options.connections,
+        durationSeconds: options.durationSeconds,
+      });
+      helloWorldRate = report.rate;
+      rows.push({
+        id: '0',
+        name: 'hello world (node:http, the ceiling)',
+        unit: 'req/s',
+        rate: report.rate,
+        p50Ms: report.p50Ms,
+        p99Ms: report.p99Ms,
+        errors: report.errors,
+        ratio: 1,
+        target: '—',
+        met: null,
+      });
+      log(`  0 done: ${fmt(report.rate)} req/s (load ${loadLine()})`);
+    } finally {
+      await hello.stop();
+    }
+
+    service = await startService(db.url);
+    log(`bench: service pid ${service.pid} on ${service.base} (NODE_ENV=production, LOG_LEVEL=warn)`);
+    const admin = new Api(service.base, ADMIN_TOKEN);
+    const client = new Api(service.base, CLIENT_TOKEN);
+
+    rows.push(...(await requestScenarios(db, service, admin, client, helloWorldRate)));
+    if (wanted('7')) rows.push(...(await replicaScenario(db, service, admin, helloWorldRate)));
+    if (wanted('5')) {
+      rows.push(...(await ingestScenario(db, service, admin, client, { ...options, helloWorldRate })));
+      log(`  5 done (load ${loadLine()})`);
+    }
+    if (wanted('6')) {
+      rows.push(...(await resultsScenario(db, service, admin, options)));
+      log(`  6 done (load ${loadLine()})`);
+    }
+  } finally {
+    const code = await service?.stop();
+    if (code !== undefined && code !== 0) log(`bench: the service exited with ${code} on SIGTERM`);
+    await db.stop();
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  const loadAfter = loadLine();
+  log('');
+  printTable(rows, helloWorldRate);
+  log(
+    `scale ${process.env.BENCH_SCALE ?? '1'} · ${options.connections} connections · ${options.durationSeconds} s per run (${options.halfRateSeconds} s at half rate) · ` +
+      `load average before ${loadBefore}, after ${loadAfter} · total ${fmt(seconds, 0)} s`,
+  );
+  const failed = rows.filter((r) => r.met === false || r.halfRate?.met === false || r.errors > 0);
+  log(failed.length === 0 ? 'every target met' : `targets not met: ${failed.map((r) => r.id).join(', ')}`);
+
+  const file = path.join(ROOT, 'bench', 'results.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadBefore, loadAfter },
+        database: { embedded: true, fsync: db.fsync },
+        scale: Number(process.env.BENCH_SCALE ?? 1),
+        options,
+        helloWorldRate,
+        scenarios: rows,
+        totalSeconds: seconds,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  log(`written to ${path.relative(process.cwd(), file)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);
