@@ -1,7 +1,9 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
@@ -9,8 +11,10 @@ import { setupSwagger } from './docs/swagger';
 import { registerHttpMetrics } from './metrics/http-metrics.hook';
 import { MetricsService } from './metrics/metrics.service';
 import { enableCors, registerSecurityHeaders } from './security/http-security';
+import { registerJsonGuard } from './security/json-guard';
 
 const MiB = 1024 * 1024;
+const MAX_PARAM_LENGTH = 500;
 export const DEFAULT_BODY_LIMIT = 1 * MiB;
 export const LARGE_BODY_LIMIT = 10 * MiB;
 // The two routes the contract lets carry up to 10 MiB.
@@ -24,7 +28,19 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     // One id per request in every log line and in the X-Request-Id response header.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // Errors Fastify raises while routing, before Nest sees the request. Its built-in answer for an
+    // over-long parameter is a 414 whose body says "Bad Request" and echoes the whole path.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const statusCode = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500;
+      const message =
+        statusCode === 414
+          ? `A path parameter is longer than ${MAX_PARAM_LENGTH} characters`
+          : statusCode === 400
+            ? 'The URL is not valid (malformed percent-encoding)'
+            : 'Internal error while routing the request';
+      void reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode], message });
+    },
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onSend', async (request, reply) => {
@@ -43,6 +59,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   // No app.enableShutdownHooks(): its signal handler would close the app a second time in parallel
   // with main.ts's graceful shutdown and then re-raise the signal (exit 143). main.ts owns signals.
   registerHttpMetrics(fastify, app.get(MetricsService));
+  registerJsonGuard(fastify);
   await registerSecurityHeaders(app);
   enableCors(app, config);
   setupSwagger(app);

@@ -290,6 +290,65 @@ describe('Operations', () => {
     });
   });
 
+  describe('request hardening', () => {
+    const count = async (): Promise<number> => Number((await db.query('SELECT count(*) FROM experiments')).rows[0].count);
+    const raw = (url: string, payload: string) => t.http.post(url).set(asAdmin).set('Content-Type', 'application/json').send(payload);
+
+    it('should refuse JSON nested deeper than 64 levels with 400 instead of overflowing the stack', async () => {
+      const before = await count();
+      const deep = '['.repeat(3000) + ']'.repeat(3000);
+      const res = await raw('/api/v1/experiments', `{"name":"Deep","variants":${deep},"metrics":[]}`);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Request body is nested more than 64 levels deep' });
+      // 64 levels are fine: a nested experiment config is stored as sent.
+      const config = JSON.parse('{"a":'.repeat(60) + '1' + '}'.repeat(60));
+      const ok = await t.http
+        .post('/api/v1/experiments')
+        .set(asAdmin)
+        .send({
+          ...experimentBody('Nested config', 'nested-config'),
+          variants: [
+            { name: 'control', weight: 0.5, config },
+            { name: 'b', weight: 0.5 },
+          ],
+        });
+      expect(ok.status).toBe(201);
+      expect(await count()).toBe(before + 1);
+    });
+
+    it.each(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', '__defineGetter__'])(
+      'should refuse a body with a "%s" key anywhere and write nothing',
+      async (key) => {
+        const before = await count();
+        const body = JSON.stringify({
+          ...experimentBody(`Polluted ${key}`, `polluted-${key.replace(/_/g, '').toLowerCase()}`),
+          variants: [],
+        }).replace('"variants":[]', `"variants":[{"name":"control","weight":0.5,"${key}":{"isAdmin":true}},{"name":"b","weight":0.5}]`);
+        const res = await raw('/api/v1/experiments', body);
+        expect(res.status).toBe(400);
+        expectErrorBody(res.body, 400);
+        expect(await count()).toBe(before);
+        expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+      },
+    );
+
+    it('should answer an over-long path parameter with 414 and a consistent error body', async () => {
+      // POST: GET paths may also match the dashboard's catch-all route, which has no parameter.
+      const res = await t.http
+        .post(`/api/v1/experiments/${'k'.repeat(600)}/assign`)
+        .set(asClient)
+        .send({ userId: 'u-1' });
+      expect(res.status).toBe(414);
+      expect(res.body).toEqual({ statusCode: 414, error: 'URI Too Long', message: 'A path parameter is longer than 500 characters' });
+    });
+
+    it('should answer malformed percent-encoding in the path with 400 and the error body', async () => {
+      const res = await t.http.get('/api/v1/experiments/%E0%A4%A').set(asAdmin);
+      expect(res.status).toBe(400);
+      expectErrorBody(res.body, 400);
+    });
+  });
+
   describe('body limits', () => {
     it('should answer 413 with the error body above 1 MiB and write nothing', async () => {
       const before = Number((await db.query('SELECT count(*) FROM experiments')).rows[0].count);

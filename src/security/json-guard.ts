@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Deeper than any real experiment config or event properties; shallow enough that validation
+ * (class-transformer and class-validator recurse once per level) can never exhaust the stack.
+ * Without it, a 2,000-level `[[[…]]]` in any field was a 500 (RangeError: Maximum call stack size exceeded).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Keys that name Object.prototype members, and `prototype`. Fastify already refuses `__proto__` and
+ * `constructor.prototype`; the others (`prototype`, `hasOwnProperty`, `toString`, `__defineGetter__`,
+ * …) were silently dropped during validation instead of being reported as unknown fields (so a body
+ * with them was accepted), and can break code that calls them on the parsed object.
+ */
+const FORBIDDEN_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+/** The first problem with a parsed JSON body, or null. Iterative, so it cannot overflow the stack. */
+export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | null {
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > maxDepth) return `Request body is nested more than ${maxDepth} levels deep`;
+    if (Array.isArray(node)) {
+      for (const child of node) if (child !== null && typeof child === 'object') stack.push({ node: child, depth: depth + 1 });
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      if (FORBIDDEN_KEYS.has(key)) return `Field name "${key}" is not allowed: it shadows a built-in JavaScript property`;
+      const child = (node as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') stack.push({ node: child, depth: depth + 1 });
+    }
+  }
+  return null;
+}
+
+/** Rejects such bodies with 400 and the contract's error body, before any validation runs. */
+export function registerJsonGuard(fastify: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (request.body === null || typeof request.body !== 'object') return;
+    const problem = findJsonProblem(request.body, maxDepth);
+    if (problem !== null) await reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: problem });
+  });
+}
