@@ -237,22 +237,37 @@ describe('main (production entry point)', () => {
       ]);
     }, 120_000);
 
-    it('should shut down cleanly on SIGINT with an idle keep-alive connection open', async () => {
+    it('should shut down cleanly on SIGINT with an idle keep-alive connection and an open event stream', async () => {
       const port = await findFreePort();
       const service = spawnService({ DATA_DIR: dataDir, ADMIN_TOKEN: ADMIN }, port);
       try {
         await waitForHealthy(service);
-        // A kept-alive idle connection must not hold the shutdown open.
+        // A kept-alive idle connection must not hold the shutdown open…
         const agent = new http.Agent({ keepAlive: true });
         await new Promise<void>((resolve, reject) =>
           http.get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => res.resume().on('end', resolve)).on('error', reject),
         );
+        // …nor a Server-Sent Events stream, which never ends by itself.
+        const stream = await new Promise<http.IncomingMessage>((resolve, reject) =>
+          http
+            .get({ host: '127.0.0.1', port, path: '/api/v1/stream', headers: { Authorization: `Bearer ${ADMIN}` }, agent: false }, resolve)
+            .on('error', reject),
+        );
+        expect(stream.statusCode).toBe(200);
+        expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+        const streamClosed = new Promise<void>((resolve) => {
+          stream.on('close', resolve);
+          stream.resume();
+        });
+
         const signalledAt = Date.now();
         service.child.kill('SIGINT');
         const exit = await service.exited;
+        await streamClosed;
         agent.destroy();
         expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
-        expect(exit.at - signalledAt).toBeLessThan(10_000);
+        // Well inside the budget: nothing waited for the 7 s drain cut-off.
+        expect(exit.at - signalledAt).toBeLessThan(5_000);
       } finally {
         await stopIfRunning(service);
       }
