@@ -20,9 +20,64 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .setVersion(appVersion())
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN or one of CLIENT_TOKENS' })
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  return withErrorResponses(document);
+}
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['statusCode', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer', example: 400 },
+    error: { type: 'string', example: 'Bad Request' },
+    message: { type: 'string', example: 'variants[1].weight must be > 0' },
+    details: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['field', 'problem'],
+        properties: { field: { type: 'string', example: 'variants[1].weight' }, problem: { type: 'string', example: 'must be > 0' } },
+      },
+    },
+  },
+};
+
+/**
+ * Every API operation can answer with the contract's error body (§0): 400/401/403/404/409/413,
+ * 429 with Retry-After, 503 while PostgreSQL is unavailable. Declared once here rather than on
+ * each handler.
+ */
+function withErrorResponses(document: OpenAPIObject): OpenAPIObject {
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ErrorBody: ERROR_SCHEMA } };
+  const content = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } };
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.startsWith('/api/')) continue;
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
+      if (!operation) continue;
+      operation.responses = {
+        ...operation.responses,
+        '4XX': {
+          description:
+            'Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413)',
+          content,
+        },
+        '429': {
+          description: 'Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded',
+          headers: { 'Retry-After': { description: 'Seconds until the next request is allowed', schema: { type: 'integer' } } },
+          content,
+        },
+        '503': {
+          description: 'Database unavailable; retry after Retry-After seconds',
+          headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+          content,
+        },
+      };
+    }
+  }
+  return document;
 }
 
 // The files of swagger-ui-dist the page loads; nothing else from that folder is served.

@@ -239,8 +239,21 @@ describe('Operations', () => {
             method,
             summary: true,
           });
-          if (path.startsWith('/api/'))
+          if (path.startsWith('/api/')) {
             expect({ path, method, security: operation.security }).toEqual({ path, method, security: [{ bearer: [] }] });
+            // The contract's error body, 429 with Retry-After and 503 are documented on every API route.
+            const responses = (operation as { responses: Record<string, { content?: unknown; headers?: Record<string, unknown> }> })
+              .responses;
+            for (const code of ['4XX', '429', '503']) {
+              expect({ path, method, code, content: responses[code]?.content }).toEqual({
+                path,
+                method,
+                code,
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
+              });
+            }
+            expect(responses['429'].headers).toHaveProperty('Retry-After');
+          }
         }
       }
     });
