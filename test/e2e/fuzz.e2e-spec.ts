@@ -81,10 +81,8 @@ const SEEDS: Record<string, (f: Fixtures, n: number) => Record<string, unknown>>
   'PATCH /api/v1/experiments/{idOrKey}': () => ({ description: 'updated', minimumSampleSize: 200 }),
   'PUT /api/v1/experiments/{idOrKey}': () => ({ description: 'updated', confidenceLevel: 0.9 }),
   'PUT /api/v1/experiments/{idOrKey}/status': () => ({ status: 'paused' }),
-  'POST /api/v1/experiments/{idOrKey}/complete': () => ({ winner: 'control' }),
-  'PUT /api/v1/experiments/{idOrKey}/complete': () => ({ winner: 'control' }),
-  'POST /api/v1/experiments/{idOrKey}/stop': () => ({ winner: 'control' }),
-  'PUT /api/v1/experiments/{idOrKey}/stop': () => ({ winner: 'control' }),
+  'POST /api/v1/experiments/{idOrKey}/{action}': () => ({ winner: 'control' }),
+  'PUT /api/v1/experiments/{idOrKey}/{action}': () => ({ winner: 'control' }),
   'POST /api/v1/experiments/{idOrKey}/assign': (_f, n) => ({ userId: `fuzz-user-${n}`, attributes: { country: 'DE' } }),
   'POST /api/v1/decide': (_f, n) => ({ userId: `fuzz-user-${n}`, attributes: {} }),
   'POST /api/v1/experiments/{idOrKey}/track': (f, n) => ({ userId: f.knownUser, eventName: 'purchase', value: 19.9, eventId: `e-${n}` }),
@@ -116,9 +114,15 @@ const SEEDS: Record<string, (f: Fixtures, n: number) => Record<string, unknown>>
 /** Fields that legitimately take several JSON types (the seed-000 shorthand), so a swap may be valid. */
 const POLYMORPHIC = new Set(['trafficAllocation', 'variants', 'status']);
 
-function pathFor(route: WriteRoute, f: Fixtures, useRunning: boolean, override?: string): string {
+/** Path parameters that name one of a few verbs rather than a record. */
+const PARAM_VALUES: Record<string, string[]> = {
+  action: ['start', 'pause', 'resume', 'complete', 'stop'],
+};
+
+function pathFor(route: WriteRoute, f: Fixtures, useRunning: boolean, override?: string, pick = 0): string {
   return route.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
     if (override !== undefined) return encode(override);
+    if (Object.hasOwn(PARAM_VALUES, name)) return PARAM_VALUES[name][pick % PARAM_VALUES[name].length];
     if (name === 'idOrKey') return useRunning ? f.runningKey : f.draftKey;
     if (name === 'id' && route.path.startsWith('/api/v1/rollouts')) return f.rolloutId;
     if (name === 'modelVersion') return f.modelVersion;
@@ -518,9 +522,10 @@ describe('Fuzz: malformed input at every write route', () => {
           deleting ? fc.constant(null) : bodyCases(seedFor(), route.hasBody),
           fc.boolean(),
           deleting || !route.path.includes('{') ? fc.constant(undefined) : fc.option(weirdPathParam, { freq: 4 }),
-          async (bodyCase, useRunning, badParam) => {
+          fc.nat(),
+          async (bodyCase, useRunning, badParam, pick) => {
             const param = deleting ? 'no-such-thing-' + n++ : (badParam ?? undefined);
-            const url = pathFor(route, f, useRunning, param);
+            const url = pathFor(route, f, useRunning, param, pick);
             const headers: Record<string, string> = { ...asAdmin };
             if (bodyCase !== null) headers['content-type'] = bodyCase.contentType ?? 'application/json';
             const label =
@@ -621,7 +626,7 @@ describe('Fuzz: malformed input at every write route', () => {
     const routes = writeRoutes.filter((r) => r.method === 'post' && SEEDS[`POST ${r.path}`] !== undefined);
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), header, fc.boolean(), async (route, headers, useRunning) => {
-        const url = pathFor(route, f, useRunning);
+        const url = pathFor(route, f, useRunning, undefined, fixtureCount);
         const payload = toJson(SEEDS[`POST ${route.path}`](f, ++fixtureCount * 1000));
         const hasToken = headers.authorization === `Bearer ${ADMIN_TOKEN}` || headers.authorization === `bearer ${CLIENT_TOKEN}`;
         // Without a valid token, nothing may be written: such a request must be a 401/403.
