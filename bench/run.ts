@@ -188,16 +188,7 @@ async function requestScenarios(
   }
 
   if (wanted('3')) {
-    // Every user is in all ten experiments; one pass over the users puts them in memory.
-    await runLoad({
-      ...base,
-      method: 'POST',
-      path: '/api/v1/decide',
-      body: '{"userId":"{user}"}',
-      users: { prefix: 'decide-', count: DECIDE_USERS, mode: 'cycle' },
-      connections: options.connections,
-      amount: DECIDE_USERS,
-    });
+    // Every user is in all ten experiments (measureRequests touches each once before measuring).
     const measured = await measureRequests(
       {
         ...base,
@@ -218,7 +209,7 @@ async function requestScenarios(
         ...base,
         method: 'GET',
         path: `/api/v1/rollouts/check/${ROLLOUTS[1].modelVersion}?userId={user}`,
-        users: { prefix: 'check-', count: 100_000, mode: 'cycle' },
+        users: { prefix: 'check-', count: 100_000, mode: 'sequence' },
       },
       { ...options, helloWorldRate, minRatio: 0.4, halfRate: true },
     );
@@ -240,6 +231,17 @@ async function replicaScenario(db: BenchDatabase, first: ServiceProcess, admin: 
       const urls = replicas.slice(0, n).map((r) => r.base);
       // Connections a multiple of the replica count: autocannon spreads them round-robin over the URLs.
       const connections = Math.ceil(options.connections / n) * n;
+      // Each replica learns the users itself (its own memory), as it would after some traffic.
+      await runLoad({
+        urls: [replicas[n - 1].base],
+        headers: { authorization: `Bearer ${CLIENT_TOKEN}` },
+        method: 'POST',
+        path: '/api/v1/experiments/bench-replicas/assign',
+        body: '{"userId":"{user}"}',
+        users: { prefix: 'replica-', count: STICKY_USERS, mode: 'cycle' },
+        connections: options.connections,
+        amount: STICKY_USERS,
+      });
       const measured = await measureRequests(
         {
           urls,

@@ -14,7 +14,8 @@ import type { LoadReport, LoadSpec } from './load-generator';
 
 /** dist/bench → the repository root. */
 export const ROOT = path.resolve(__dirname, '..', '..');
-const SERVICE_MAIN = path.join(__dirname, '..', 'src', 'main.js');
+// BENCH_SERVICE=<path to another build's src/main.js>: the same scenarios against another build (A/B).
+const SERVICE_MAIN = process.env.BENCH_SERVICE ? path.resolve(process.env.BENCH_SERVICE) : path.join(__dirname, '..', 'src', 'main.js');
 const LOAD_GENERATOR = path.join(__dirname, 'load-generator.js');
 
 export const ADMIN_TOKEN = 'bench-admin-token';
@@ -193,7 +194,7 @@ export class Api {
     return { authorization: `Bearer ${this.token}` };
   }
 
-  async call<T = any>(method: string, url: string, body?: unknown, expected?: number): Promise<T> {
+  async call<T = unknown>(method: string, url: string, body?: unknown, expected?: number): Promise<T> {
     const res = await fetch(`${this.base}${url}`, {
       method,
       headers: { ...this.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -282,6 +283,9 @@ export async function measureRequests(
   spec: Omit<LoadSpec, 'connections' | 'durationSeconds' | 'overallRate'>,
   options: BenchOptions & { helloWorldRate: number; minRatio: number | null; halfRate: boolean },
 ): Promise<Pick<ScenarioResult, 'rate' | 'p50Ms' | 'p99Ms' | 'errors' | 'ratio' | 'target' | 'met' | 'halfRate'>> {
+  // A pool of existing users is first touched once each (the service then knows them, as it would
+  // after minutes of traffic); then a short warm-up for the JIT.
+  if (spec.users?.mode === 'cycle') await runLoad({ ...spec, connections: options.connections, amount: spec.users.count });
   if (options.warmupSeconds > 0) await runLoad({ ...spec, connections: options.connections, durationSeconds: options.warmupSeconds });
   const full = await runLoad({ ...spec, connections: options.connections, durationSeconds: options.durationSeconds });
   const ratio = full.rate / options.helloWorldRate;

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -24,16 +25,77 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-/** A postmaster.pid left by a killed server blocks the next start; remove it when its process is gone. */
-function removeStalePidFile(databaseDir: string): void {
-  const pidFile = path.join(databaseDir, 'postmaster.pid');
-  if (!fs.existsSync(pidFile)) return;
-  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+const OWNER_FILE = 'embedded-postgres.owner';
+const logger = new Logger('EmbeddedDatabase');
+
+function isAlive(pid: number): boolean {
   try {
-    if (pid > 0) process.kill(pid, 0);
-  } catch {
-    fs.rmSync(pidFile, { force: true });
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The parent of a process, from /proc (Linux); null where that cannot be read. */
+function parentPid(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid …": comm may contain spaces and parentheses, so read after the last ')'.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitForExit(pid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (isAlive(pid)) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+}
+
+/**
+ * postmaster.pid names the server that last ran on this directory, and blocks the next start.
+ * - Its process is gone (the machine or the server was killed): the file is removed.
+ * - It still runs, started by a service process that is gone (kill -9, OOM killer): PostgreSQL, a
+ *   child of that process, outlived it. It is stopped with a fast shutdown (open transactions roll
+ *   back, everything committed stays) and this process starts it again.
+ * - It still runs and the service that started it too: two services on one DATA_DIR, refused.
+ */
+async function takeOverDataDirectory(dataDir: string, databaseDir: string): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  const pid = readPid(pidFile);
+  if (pid === null) return;
+  if (!isAlive(pid)) {
+    fs.rmSync(pidFile, { force: true });
+    return;
+  }
+  const owner = readPid(path.join(dataDir, OWNER_FILE));
+  const parent = parentPid(pid);
+  const ownerRuns = owner !== null && owner !== process.pid && isAlive(owner) && (parent === null || parent === owner);
+  if (ownerRuns) {
+    throw new Error(`DATA_DIR ${dataDir} is in use by another running service (process ${owner}): stop it first or use another DATA_DIR`);
+  }
+  logger.warn(`PostgreSQL (pid ${pid}) left running on ${databaseDir} by a service that is gone: stopping it to start it again`);
+  process.kill(pid, 'SIGINT');
+  if (!(await waitForExit(pid, 30_000))) {
+    process.kill(pid, 'SIGQUIT');
+    if (!(await waitForExit(pid, 10_000))) throw new Error(`PostgreSQL (pid ${pid}) on ${databaseDir} does not stop`);
+  }
+  fs.rmSync(pidFile, { force: true });
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -70,7 +132,7 @@ export async function startEmbeddedDatabase(
   fs.mkdirSync(dataDir, { recursive: true });
   // As root, embedded-postgres runs the server as a `postgres` user, which must reach the directory.
   if (process.getuid?.() === 0) fs.chmodSync(dataDir, 0o755);
-  if (initialised) removeStalePidFile(databaseDir);
+  if (initialised) await takeOverDataDirectory(dataDir, databaseDir);
 
   const port = await findFreePort();
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'];
@@ -88,6 +150,7 @@ export async function startEmbeddedDatabase(
   });
   if (!initialised) await server.initialise();
   await server.start();
+  fs.writeFileSync(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
 
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
@@ -105,6 +168,7 @@ export async function startEmbeddedDatabase(
       if (stopped) return;
       stopped = true;
       await server.stop();
+      fs.rmSync(path.join(dataDir, OWNER_FILE), { force: true });
     },
   };
 }
