@@ -18,6 +18,7 @@ import { EventsModule } from './events/events.module';
 import { ExperimentsModule } from './experiments/experiments.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ResultsModule } from './results/results.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { StreamModule } from './stream/stream.module';
 import { RATE_LIMIT_WINDOW_MS, RateLimitGuard } from './security/rate-limit.guard';
@@ -53,6 +54,7 @@ export class AppModule {
         ExperimentsModule,
         AssignmentsModule,
         DecideModule,
+        ResultsModule,
         EventsModule,
         AlertsModule,
         RolloutsModule,
