@@ -205,7 +205,11 @@ export async function ingestScenario(
     durationSeconds: options.durationSeconds,
   });
   const storedTracks = await countEvents();
-  if (storedTracks !== track.ok) throw new Error(`track: ${track.ok} acknowledged, ${storedTracks} stored`);
+  // autocannon stops at the deadline without waiting for the requests still in flight (at most one
+  // per connection): those may be stored without being counted.
+  if (storedTracks < track.ok || storedTracks > track.ok + options.connections) {
+    throw new Error(`track: ${track.ok} acknowledged, ${storedTracks} stored`);
+  }
 
   const batchRate = totalEvents / batch.seconds;
   const copySingleRate = totalEvents / copySingleSeconds;
