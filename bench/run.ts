@@ -17,7 +17,7 @@
  *   7  sticky assign on 1, 2 and 3 replicas sharing the database
  *
  * Environment: BENCH_ONLY=1,4,7 (a subset), BENCH_SCALE (scenario 6 size, default 1 = 1M/10M),
- * BENCH_DURATION (s per flat-out run, 8), BENCH_HALF_RATE_DURATION (5), BENCH_WARMUP (2),
+ * BENCH_DURATION (s per flat-out run, 6), BENCH_HALF_RATE_DURATION (4), BENCH_WARMUP (2),
  * BENCH_CONNECTIONS (10), BENCH_EVENTS / BENCH_ROUNDS (scenario 5), BENCH_FSYNC=on (PostgreSQL's
  * default durability instead of fsync off), BENCH_PROFILE=<dir> (--cpu-prof of the service).
  */

@@ -268,8 +268,8 @@ export interface BenchOptions {
 
 export function benchOptions(): BenchOptions {
   return {
-    durationSeconds: Number(process.env.BENCH_DURATION ?? 8),
-    halfRateSeconds: Number(process.env.BENCH_HALF_RATE_DURATION ?? 5),
+    durationSeconds: Number(process.env.BENCH_DURATION ?? 6),
+    halfRateSeconds: Number(process.env.BENCH_HALF_RATE_DURATION ?? 4),
     warmupSeconds: Number(process.env.BENCH_WARMUP ?? 2),
     connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
   };
