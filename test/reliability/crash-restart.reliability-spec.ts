@@ -34,6 +34,12 @@ describe('kill -9 under load', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
+  it('should refuse a second service on a DATA_DIR that a running service uses, leaving the first one alone', async () => {
+    const second = ServiceProcess.start(await freePort(), { DATA_DIR: dataDir });
+    await expect(second).rejects.toThrow(/DATA_DIR .* is in use by another running service/);
+    expect((await call(`http://127.0.0.1:${port}`, 'GET', '/health')).status).toBe(200);
+  });
+
   it('should keep every acknowledged event and assignment exactly once across the crash and restart', async () => {
     const base = () => `http://127.0.0.1:${port}`;
     const experimentId = await createRunningExperiment(base(), 'crash-checkout');
