@@ -2,18 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { postgresErrorCode } from '../common/database-errors';
+import type { EventInput } from './event-input';
 import type { VariantAssignmentRow, VariantEventRow } from './experiment-metrics';
 
 /** One valid event of a known, open experiment, to be stored if its user is assigned. */
-export interface EventRow {
-  experimentId: string;
-  userId: string;
-  eventName: string;
-  value: number;
-  propertiesJson: string | null;
-  eventId: string | null;
-  occurredAt: Date;
-}
+export type EventRow = EventInput & { experimentId: string };
 
 /** What happened to each row passed to `insert`, by its index there. */
 export type RowOutcome = { kind: 'not_assigned' } | { kind: 'inserted' | 'duplicate'; variant: string };

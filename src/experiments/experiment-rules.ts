@@ -23,6 +23,25 @@ export type ExperimentDefinition = Pick<
   | 'hashSeed'
 >;
 
+/** The definition part of a stored experiment (what create and update set). */
+export function definitionOf(e: Experiment): ExperimentDefinition {
+  return {
+    key: e.key,
+    name: e.name,
+    description: e.description,
+    hypothesis: e.hypothesis,
+    variants: e.variants,
+    controlVariant: e.controlVariant,
+    trafficAllocation: e.trafficAllocation,
+    metrics: e.metrics,
+    minimumSampleSize: e.minimumSampleSize,
+    confidenceLevel: e.confidenceLevel,
+    analysis: e.analysis,
+    correction: e.correction,
+    hashSeed: e.hashSeed,
+  };
+}
+
 export function slugify(name: string): string {
   const slug = name
     .normalize('NFKD')

@@ -1,3 +1,4 @@
+import { definitionOf } from './experiment-rules';
 import type { Experiment } from './experiment.model';
 
 export interface ExperimentResponse {
@@ -29,20 +30,8 @@ const iso = (date: Date | null): string | null => (date ? date.toISOString() : n
 export function toExperimentResponse(e: Experiment): ExperimentResponse {
   return {
     id: e.id,
-    key: e.key,
-    name: e.name,
-    description: e.description,
-    hypothesis: e.hypothesis,
+    ...definitionOf(e),
     status: e.status,
-    variants: e.variants,
-    controlVariant: e.controlVariant,
-    trafficAllocation: e.trafficAllocation,
-    metrics: e.metrics,
-    minimumSampleSize: e.minimumSampleSize,
-    confidenceLevel: e.confidenceLevel,
-    analysis: e.analysis,
-    correction: e.correction,
-    hashSeed: e.hashSeed,
     winner: e.winner,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),

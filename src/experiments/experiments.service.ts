@@ -16,6 +16,7 @@ import {
   applyUpdate,
   canTransition,
   definitionFromCreate,
+  definitionOf,
   definitionProblems,
   diffDefinitions,
   ExperimentDefinition,
@@ -47,24 +48,6 @@ export interface HistoryEntry {
   to: ExperimentStatus | null;
   changes: Record<string, { from: unknown; to: unknown }> | null;
   actor: Actor;
-}
-
-function definitionOf(e: ExperimentEntity): ExperimentDefinition {
-  return {
-    key: e.key,
-    name: e.name,
-    description: e.description,
-    hypothesis: e.hypothesis,
-    variants: e.variants,
-    controlVariant: e.controlVariant,
-    trafficAllocation: e.trafficAllocation,
-    metrics: e.metrics,
-    minimumSampleSize: e.minimumSampleSize,
-    confidenceLevel: e.confidenceLevel,
-    analysis: e.analysis,
-    correction: e.correction,
-    hashSeed: e.hashSeed,
-  };
 }
 
 /** Unique violations carry the index name; turn the two we expect into clear 409s. */
