@@ -1,7 +1,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { call, createRunningExperiment, embeddedUrl, freePort, LoadClients, ServiceProcess, sleep, verifyAcknowledged } from './support';
+import {
+  call,
+  createRunningExperiment,
+  embeddedUrl,
+  enrolThroughApi,
+  freePort,
+  LoadClients,
+  ServiceProcess,
+  sleep,
+  verifyAcknowledged,
+} from './support';
 
 /**
  * `kill -9` of the service under load, then a restart on the same DATA_DIR (the embedded PostgreSQL
@@ -43,10 +53,7 @@ describe('kill -9 under load', () => {
   it('should keep every acknowledged event and assignment exactly once across the crash and restart', async () => {
     const base = () => `http://127.0.0.1:${port}`;
     const experimentId = await createRunningExperiment(base(), 'crash-checkout');
-    const enrolled = Array.from({ length: 200 }, (_, i) => `user-${i}`);
-    for (const userId of enrolled) {
-      expect((await call(base(), 'POST', '/api/v1/experiments/crash-checkout/assign', { userId })).status).toBe(200);
-    }
+    const enrolled = await enrolThroughApi(base(), 'crash-checkout', 200);
 
     const load = new LoadClients({
       base,

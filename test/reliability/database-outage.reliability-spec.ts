@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import {
   call,
   createRunningExperiment,
+  enrolThroughApi,
   eventually,
   freePort,
   LoadClients,
@@ -38,10 +39,7 @@ describe('PostgreSQL outage under load', () => {
   it('should answer 503 fast while PostgreSQL is down and recover without a restart, losing nothing acknowledged', async () => {
     const base = () => service.base;
     const experimentId = await createRunningExperiment(base(), 'outage-checkout');
-    const enrolled = Array.from({ length: 200 }, (_, i) => `user-${i}`);
-    for (const userId of enrolled) {
-      expect((await call(base(), 'POST', '/api/v1/experiments/outage-checkout/assign', { userId })).status).toBe(200);
-    }
+    const enrolled = await enrolThroughApi(base(), 'outage-checkout', 200);
     // A client deadline well above the pool's 5 s connection timeout: a hang shows up as status 0 "timeout".
     const load = new LoadClients({
       base,

@@ -1,7 +1,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { call, createRunningExperiment, freePort, LoadClients, PostgresServer, ServiceProcess, sleep, verifyAcknowledged } from './support';
+import {
+  createRunningExperiment,
+  enrolThroughApi,
+  freePort,
+  LoadClients,
+  PostgresServer,
+  ServiceProcess,
+  sleep,
+  verifyAcknowledged,
+} from './support';
 
 /**
  * SIGTERM under load: requests already in flight complete with their normal answer, the process exits
@@ -27,10 +36,7 @@ describe('SIGTERM under load', () => {
   it('should finish in-flight requests, exit 0 and keep everything acknowledged', async () => {
     const base = () => service.base;
     const experimentId = await createRunningExperiment(base(), 'sigterm-checkout');
-    const enrolled = Array.from({ length: 200 }, (_, i) => `user-${i}`);
-    for (const userId of enrolled) {
-      expect((await call(base(), 'POST', '/api/v1/experiments/sigterm-checkout/assign', { userId })).status).toBe(200);
-    }
+    const enrolled = await enrolThroughApi(base(), 'sigterm-checkout', 200);
     // Larger batches than elsewhere, so several requests are in flight at any moment.
     const load = new LoadClients({
       base,

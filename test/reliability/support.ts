@@ -189,6 +189,16 @@ export async function createRunningExperiment(base: string, key: string): Promis
   return (created.body as { id: string }).id;
 }
 
+/** Assigns `count` users (`user-0`, `user-1`, …) through the assign route; every answer must be a 200. */
+export async function enrolThroughApi(base: string, key: string, count: number): Promise<string[]> {
+  const users = Array.from({ length: count }, (_, i) => `user-${i}`);
+  for (const userId of users) {
+    const res = await call(base, 'POST', `/api/v1/experiments/${key}/assign`, { userId });
+    if (res.status !== 200) throw new Error(`assign ${userId}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  return users;
+}
+
 /* ------------------------------------------------------------------------------------------ load */
 
 export interface LoadOptions {
