@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { createRootLogger, registerRequestLog } from './common/request-log';
 import type { AppConfig } from './config/app-config';
 import { setupSwagger } from './docs/swagger';
 import { registerHttpMetrics } from './metrics/http-metrics.hook';
@@ -52,15 +53,17 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     }
   });
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
+  const logger = createRootLogger(config.logLevel);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, logger), adapter, {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
   // No app.enableShutdownHooks(): its signal handler would close the app a second time in parallel
   // with main.ts's graceful shutdown and then re-raise the signal (exit 143). main.ts owns signals.
+  registerRequestLog(fastify, logger);
   registerHttpMetrics(fastify, app.get(MetricsService));
   registerJsonGuard(fastify);
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(fastify);
   enableCors(app, config);
   setupSwagger(app);
 

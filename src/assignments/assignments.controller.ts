@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../common/auth/access.decorator';
 import { AssignResult, AssignmentsService } from './assignments.service';
-import { AssignDto, VariantQuery } from './dto/assign.dto';
+import { UserIdQuery } from '../common/user-id.query';
+import { AssignDto } from './dto/assign.dto';
 
 @ApiTags('assignment')
 @ApiBearerAuth()
@@ -20,7 +21,7 @@ export class AssignmentsController {
 
   @Get(':idOrKey/variant')
   @ApiOperation({ summary: 'Same as assign, as a GET (seed-000 form)' })
-  async variant(@Param('idOrKey') idOrKey: string, @Query() query: VariantQuery): Promise<AssignResult> {
+  async variant(@Param('idOrKey') idOrKey: string, @Query() query: UserIdQuery): Promise<AssignResult> {
     return this.assignments.assign(idOrKey, query.userId);
   }
 }

@@ -24,7 +24,7 @@ const FASTIFY_MESSAGES: Record<string, string> = {
 };
 
 /** Maps every error to the contract's error body (§0). A 500 always gets an errorId that is in the log too. */
-export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
+export function toErrorBody(exception: unknown, logger: Logger, requestId?: string): ErrorBody {
   if (exception instanceof DomainError) {
     return body(exception.statusCode, exception.message, {
       ...(exception.details ? { details: exception.details } : {}),
@@ -69,7 +69,7 @@ export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
     return body(fastifyStatus, message);
   }
   const errorId = randomUUID();
-  logger.error({ err: exception, errorId }, `unhandled error ${errorId}`);
+  logger.error({ err: exception, errorId, reqId: requestId }, `unhandled error ${errorId}`);
   return body(500, `Internal error (errorId ${errorId}); this is a bug, please report it`, { errorId });
 }
 
@@ -80,7 +80,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const errorBody = toErrorBody(exception, this.logger);
+    const errorBody = toErrorBody(exception, this.logger, reply.request?.id);
     if (errorBody.statusCode === 503) void reply.header('Retry-After', '1');
     void reply.status(errorBody.statusCode).header('content-type', 'application/json; charset=utf-8').send(errorBody);
   }

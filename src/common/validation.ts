@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldProblem, InvalidInputError } from './errors';
 
 function joinPath(parent: string, property: string): string {
@@ -27,8 +27,28 @@ function stripField(message: string, property: string): string {
   return message.startsWith(`${property} `) ? message.slice(property.length + 1) : message;
 }
 
+/** A DTO class that checks its own input (see common/input-checks.ts): `fromInput` throws InvalidInputError. */
+interface SelfCheckingInput {
+  fromInput(raw: unknown): unknown;
+}
+
+function checksItself(metatype: unknown): metatype is SelfCheckingInput {
+  return typeof (metatype as Partial<SelfCheckingInput> | undefined)?.fromInput === 'function';
+}
+
+/**
+ * class-validator for every DTO, except the few hot-path inputs that check themselves: on a sticky
+ * assign, class-transformer + class-validator took about 35 µs of a request's 170 µs.
+ */
+export class RequestValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom' && checksItself(metadata.metatype)) return metadata.metatype.fromInput(value);
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RequestValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

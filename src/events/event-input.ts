@@ -1,4 +1,5 @@
 import type { FieldProblem } from '../common/errors';
+import { checkObject, checkText, isPlainObject, MAX_USER_ID_LENGTH } from '../common/input-checks';
 
 /**
  * The rules of an incoming event (shared/api.md §4), as plain functions: the batch route checks
@@ -8,7 +9,6 @@ import type { FieldProblem } from '../common/errors';
 export const MAX_BATCH_EVENTS = 10_000;
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 export const MAX_PROPERTIES_JSON_LENGTH = 16 * 1024;
-export const MAX_USER_ID_LENGTH = 256;
 export const MAX_EVENT_NAME_LENGTH = 200;
 export const MAX_EVENT_ID_LENGTH = 200;
 
@@ -75,10 +75,6 @@ export function parseTimestamp(text: string): Date | null {
 
 export function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Structural equality of JSON values, key order ignored (an alias sent with the same value is fine). */
@@ -171,20 +167,6 @@ const BATCH_EVENT_FIELDS = new Set([
   'eventId',
   'timestamp',
 ]);
-
-function checkText(problems: FieldProblem[], field: string, value: unknown, max: number, required: boolean): void {
-  if (value === undefined || value === null) {
-    if (required) problems.push({ field, problem: 'is required' });
-  } else if (typeof value !== 'string') {
-    problems.push({ field, problem: 'must be a string' });
-  } else if (value.length < 1 || value.length > max) {
-    problems.push({ field, problem: `must be 1 to ${max} characters long` });
-  }
-}
-
-function checkObject(problems: FieldProblem[], field: string, value: unknown): void {
-  if (value !== undefined && value !== null && !isPlainObject(value)) problems.push({ field, problem: 'must be an object' });
-}
 
 /**
  * Checks one element of `POST /events/batch` by hand: the same rules as the track DTO, without

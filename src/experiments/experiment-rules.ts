@@ -1,4 +1,5 @@
 import { FieldProblem } from '../common/errors';
+import { isPlainObject } from '../common/input-checks';
 import type { CreateExperimentDto, MetricDto } from './dto/create-experiment.dto';
 import type { Experiment, ExperimentStatus, Metric, Variant } from './experiment.model';
 
@@ -53,10 +54,6 @@ export function slugify(name: string): string {
     .slice(0, 64)
     .replace(/-+$/, '');
   return slug.length > 0 ? slug : 'experiment';
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,7 +1,6 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../common/auth/access.decorator';
 import { appVersion } from './app-version';
@@ -13,7 +12,6 @@ const PING_TIMEOUT_MS = 1500;
 
 @ApiTags('operations')
 @Access('public')
-@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

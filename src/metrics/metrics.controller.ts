@@ -1,6 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../common/auth/access.decorator';
 import { DatabaseGaugesService } from './database-gauges.service';
@@ -8,7 +7,6 @@ import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')
 @Access('public')
-@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(

@@ -5,7 +5,8 @@ import { CurrentActor } from '../common/auth/actor.decorator';
 import { Page } from '../common/pagination';
 import { CreateRolloutDto } from './dto/create-rollout.dto';
 import { HealthReportDto, ObservationsDto } from './dto/health-report.dto';
-import { CheckQuery, ListRolloutsQuery, ReasonDto, SetPercentageDto, StartRolloutDto } from './dto/rollout-actions.dto';
+import { UserIdQuery } from '../common/user-id.query';
+import { ListRolloutsQuery, ReasonDto, SetPercentageDto, StartRolloutDto } from './dto/rollout-actions.dto';
 import { UpdateRolloutDto } from './dto/update-rollout.dto';
 import {
   RolloutCheckResponse,
@@ -39,7 +40,7 @@ export class RolloutsController {
   @Get('check/:modelVersion')
   @Access('client')
   @ApiOperation({ summary: 'Should this user get the new model? (by model version; served from memory)' })
-  async checkModelVersion(@Param('modelVersion') modelVersion: string, @Query() query: CheckQuery): Promise<RolloutCheckResponse> {
+  async checkModelVersion(@Param('modelVersion') modelVersion: string, @Query() query: UserIdQuery): Promise<RolloutCheckResponse> {
     return this.rollouts.checkModelVersion(modelVersion, query.userId);
   }
 
@@ -149,7 +150,7 @@ export class RolloutsController {
   @Get(':id/check')
   @Access('client')
   @ApiOperation({ summary: 'Should this user get the new model? (served from memory)' })
-  async check(@Param('id') id: string, @Query() query: CheckQuery): Promise<RolloutCheckResponse> {
+  async check(@Param('id') id: string, @Query() query: UserIdQuery): Promise<RolloutCheckResponse> {
     return this.rollouts.check(id, query.userId);
   }
 

@@ -1,33 +1,56 @@
-import { Injectable } from '@nestjs/common';
-import type { ExecutionContext } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
-import { createHash } from 'node:crypto';
+import { CanActivate, ExecutionContext, Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { accessLevel, bearerCredentials } from '../common/auth/credentials';
+import { DomainError } from '../common/errors';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { FixedWindowRateLimiter } from './rate-limiter';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
-function bearerToken(header: unknown): string | null {
-  if (typeof header !== 'string') return null;
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return match ? match[1].trim() : null;
+class TooManyRequestsError extends DomainError {
+  readonly statusCode = 429;
 }
 
 /**
  * RATE_LIMIT_PER_MINUTE per caller across all routes: the caller is the bearer token (only its
  * SHA-256 is kept in memory, never the token) or, without one, the client IP (behind a proxy, the
- * first X-Forwarded-For hop, as Fastify's trustProxy resolves it). Counters live in this process:
- * with N replicas behind a balancer, a caller gets up to N × the limit.
+ * first X-Forwarded-For hop, as Fastify's trustProxy resolves it). Public routes (/health,
+ * /metrics) are never limited: probes and scrapes must not be refused. Counters live in this
+ * process: with N replicas behind a balancer, a caller gets up to N × the limit.
  */
 @Injectable()
-export class RateLimitGuard extends ThrottlerGuard {
-  protected override getTracker(req: Record<string, unknown>): Promise<string> {
-    const headers = req.headers as Record<string, unknown> | undefined;
-    const token = bearerToken(headers?.authorization);
-    if (token !== null) return Promise.resolve(`token:${createHash('sha256').update(token, 'utf8').digest('hex')}`);
-    return Promise.resolve(`ip:${String(req.ip)}`);
+export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
+  readonly limiter: FixedWindowRateLimiter;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.limiter = new FixedWindowRateLimiter(config.rateLimitPerMinute, RATE_LIMIT_WINDOW_MS);
   }
 
-  /** One budget per caller, not one per route as the default key (class + handler + caller) gives. */
-  protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
-    return `${throttlerName}:${tracker}`;
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http' || accessLevel(this.reflector, context) === 'public') return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const credentials = bearerCredentials(request);
+    const caller = credentials === null ? `ip:${request.ip}` : `token:${credentials.digest.toString('hex')}`;
+    const decision = this.limiter.hit(caller);
+    void http.getResponse<FastifyReply>().headers({
+      'x-ratelimit-limit': decision.limit,
+      'x-ratelimit-remaining': decision.remaining,
+      'x-ratelimit-reset': decision.resetSeconds,
+      ...(decision.allowed ? {} : { 'retry-after': decision.resetSeconds }),
+    });
+    if (!decision.allowed) {
+      throw new TooManyRequestsError('Too many requests: rate limit exceeded, retry after the time in Retry-After');
+    }
+    return true;
+  }
+
+  onApplicationShutdown(): void {
+    this.limiter.stop();
   }
 }

@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DomainError } from '../errors';
-import { ACCESS_KEY, AccessLevel, Actor, QUERY_TOKEN_KEY } from './access.decorator';
+import { Actor, QUERY_TOKEN_KEY } from './access.decorator';
+import { accessLevel, bearerCredentials, tokenDigest } from './credentials';
 import { TokenMatcher } from './token-matcher';
 
 class UnauthorizedError extends DomainError {
@@ -16,12 +17,6 @@ class ForbiddenError extends DomainError {
 }
 
 export type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
-
-function bearerToken(header: string | undefined): string | null {
-  if (!header) return null;
-  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return match ? match[1].trim() : null;
-}
 
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -38,28 +33,27 @@ export class AuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_KEY, targets) ?? 'admin';
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const level = accessLevel(this.reflector, context);
     if (level === 'public') return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (this.config.openMode) {
       request.actor = 'admin';
       return true;
     }
 
-    let token = bearerToken(request.headers.authorization);
-    if (token === null && this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_KEY, targets)) {
+    let digest = bearerCredentials(request)?.digest ?? null;
+    if (digest === null && this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_KEY, [context.getHandler(), context.getClass()])) {
       const query = request.query as Record<string, unknown>;
-      token = typeof query.token === 'string' ? query.token : null;
+      digest = typeof query.token === 'string' ? tokenDigest(query.token) : null;
     }
-    if (token === null) {
+    if (digest === null) {
       throw new UnauthorizedError('Missing bearer token: send Authorization: Bearer <token>');
     }
-    if (this.admin.matches(token)) {
+    if (this.admin.matches(digest)) {
       request.actor = 'admin';
       return true;
     }
-    if (this.clients.matches(token)) {
+    if (this.clients.matches(digest)) {
       if (level === 'client') {
         request.actor = 'client';
         return true;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNumber, IsObject, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
-import { MAX_EVENT_ID_LENGTH, MAX_EVENT_NAME_LENGTH, MAX_USER_ID_LENGTH } from '../event-input';
+import { MAX_USER_ID_LENGTH } from '../../common/input-checks';
+import { MAX_EVENT_ID_LENGTH, MAX_EVENT_NAME_LENGTH } from '../event-input';
 
 const FINITE = { allowNaN: false, allowInfinity: false };
 

@@ -51,10 +51,3 @@ export class SetPercentageDto {
   @MaxLength(2000)
   reason?: string;
 }
-
-export class CheckQuery {
-  @ApiProperty({ example: 'u-1', minLength: 1, maxLength: 256 })
-  @IsString()
-  @Length(1, 256)
-  userId: string;
-}

@@ -1,0 +1,40 @@
+import { FixedWindowRateLimiter } from './rate-limiter';
+
+describe(FixedWindowRateLimiter.name, () => {
+  let limiter: FixedWindowRateLimiter;
+  beforeEach(() => {
+    limiter = new FixedWindowRateLimiter(3, 60_000);
+  });
+  afterEach(() => limiter.stop());
+
+  it('should allow exactly `limit` hits per window and refuse the next one with the time left', () => {
+    const t0 = 1_000_000;
+    expect([1, 2, 3].map((i) => limiter.hit('a', t0 + i).remaining)).toEqual([2, 1, 0]);
+    expect(limiter.hit('a', t0 + 20_500)).toEqual({ allowed: false, limit: 3, remaining: 0, resetSeconds: 40 });
+  });
+
+  it('should start a new window once the previous one is over, and keep callers apart', () => {
+    const t0 = 5_000_000;
+    for (let i = 0; i < 4; i++) limiter.hit('a', t0);
+    expect(limiter.hit('b', t0).allowed).toBe(true);
+    expect(limiter.hit('a', t0 + 59_999).allowed).toBe(false);
+    expect(limiter.hit('a', t0 + 60_000)).toEqual({ allowed: true, limit: 3, remaining: 2, resetSeconds: 60 });
+  });
+
+  it('should stay O(1) for a busy caller (no per-hit history)', () => {
+    const busy = new FixedWindowRateLimiter(1_000_000, 60_000);
+    for (let i = 0; i < 200_000; i++) busy.hit('busy', 1_000);
+    expect(busy.hit('busy', 1_000).remaining).toBe(1_000_000 - 200_001);
+    busy.stop();
+  });
+
+  it('should forget callers whose window is over', () => {
+    jest.useFakeTimers({ now: 0 });
+    const sweeping = new FixedWindowRateLimiter(3, 60_000);
+    sweeping.hit('gone');
+    jest.advanceTimersByTime(60_000);
+    expect(sweeping.callers()).toEqual([]);
+    sweeping.stop();
+    jest.useRealTimers();
+  });
+});
