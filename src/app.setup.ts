@@ -44,8 +44,9 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     },
   });
   const fastify = adapter.getInstance();
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
   fastify.addHook('onRoute', (route) => {
     if (route.bodyLimit === undefined) {

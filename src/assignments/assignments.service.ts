@@ -2,6 +2,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/errors';
+import { MicroBatcher } from '../common/micro-batcher';
 import { ChangeFeedService } from '../database/change-feed.service';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -21,31 +22,55 @@ export interface AssignResult {
 // Assignments never change once made, so remembering them is always safe; the bound keeps memory flat.
 const KNOWN_PER_EXPERIMENT = 200_000;
 
-/** One statement for any number of experiments: enrol where wanted, and read what already exists. */
-const ASSIGN_SQL = `
-  WITH wanted AS (
-    SELECT * FROM unnest($2::uuid[], $3::text[]) AS w(experiment_id, variant)
-  ), inserted AS (
+/**
+ * One statement for a whole batch of users (see MicroBatcher): enrol where wanted ($1–$3: experiment,
+ * user, variant), and read what already exists ($4–$5: experiment, user).
+ */
+const ASSIGN_BATCH_SQL = `
+  WITH inserted AS (
     INSERT INTO assignments (experiment_id, user_id, variant)
-    SELECT experiment_id, $1, variant FROM wanted
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
     ON CONFLICT (experiment_id, user_id) DO NOTHING
-    RETURNING experiment_id, variant
+    RETURNING experiment_id, user_id, variant
   )
-  SELECT experiment_id, variant, true AS inserted FROM inserted
+  SELECT experiment_id, user_id, variant, true AS inserted FROM inserted
   UNION ALL
-  SELECT experiment_id, variant, false AS inserted FROM assignments
-   WHERE user_id = $1 AND experiment_id = ANY($4::uuid[])`;
+  SELECT a.experiment_id, a.user_id, a.variant, false AS inserted
+    FROM unnest($4::uuid[], $5::text[]) AS wanted(experiment_id, user_id)
+    JOIN assignments a USING (experiment_id, user_id)`;
+
+// One statement in flight: requests arriving meanwhile share the next one (group commit). Measured
+// with npm run bench (new-user assign, 10 connections): 1 in flight 4,300 req/s, 2 → 3,500, 4 → 2,600;
+// without batching 2,500. Each statement is a short autocommit insert, so the wait stays ~1 ms.
+const BATCH_OPTIONS = { maxBatch: 500, maxInFlight: 1 };
 
 interface Row {
   experiment_id: string;
+  user_id: string;
   variant: string;
   inserted: boolean;
 }
+
+interface Found {
+  variant: string;
+  inserted: boolean;
+}
+
+/** What one user's assign needs from the database. */
+interface UserQuery {
+  userId: string;
+  enrol: Array<{ experimentId: string; variant: string }>;
+  /** Every experiment whose row is wanted back (the enrolled ones included). */
+  lookup: string[];
+}
+
+const rowKey = (experimentId: string, userId: string): string => `${experimentId}\u0000${userId}`;
 
 @Injectable()
 export class AssignmentsService implements OnModuleDestroy {
   private readonly known = new Map<string, Map<string, string>>();
   private readonly unsubscribe: () => void;
+  private readonly batcher = new MicroBatcher<UserQuery, Map<string, Found>>((queries) => this.queryBatch(queries), BATCH_OPTIONS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -72,33 +97,30 @@ export class AssignmentsService implements OnModuleDestroy {
     return result;
   }
 
-  /** Assigns one user to several experiments with at most one database round trip. */
+  /** Assigns one user to several experiments with at most one database statement (shared with concurrent requests). */
   async assignMany(experiments: Experiment[], userId: string): Promise<AssignResult[]> {
     const plans = experiments.map((experiment) => planAssignment(experiment, userId));
-    const found = new Map<string, { variant: string; inserted: boolean }>();
+    const found = new Map<string, Found>();
 
-    const toQuery: number[] = [];
+    const query: UserQuery = { userId, enrol: [], lookup: [] };
     plans.forEach((plan, i) => {
       if (plan.kind === 'serve') return;
-      const variant = this.known.get(experiments[i].id)?.get(userId);
-      if (variant !== undefined) found.set(experiments[i].id, { variant, inserted: false });
-      else toQuery.push(i);
+      const experimentId = experiments[i].id;
+      const variant = this.known.get(experimentId)?.get(userId);
+      if (variant !== undefined) {
+        found.set(experimentId, { variant, inserted: false });
+        return;
+      }
+      query.lookup.push(experimentId);
+      if (plan.kind === 'enrol') query.enrol.push({ experimentId, variant: plan.variant.name });
     });
 
-    if (toQuery.length > 0) {
-      const enrol = toQuery.filter((i) => plans[i].kind === 'enrol');
-      const rows = await this.query(
-        userId,
-        enrol.map((i) => experiments[i].id),
-        enrol.map((i) => (plans[i] as Extract<AssignPlan, { kind: 'enrol' }>).variant.name),
-        toQuery.map((i) => experiments[i].id),
-      );
-      for (const row of rows) found.set(row.experiment_id, { variant: row.variant, inserted: row.inserted });
+    if (query.lookup.length > 0) {
+      for (const [experimentId, row] of await this.batcher.submit(query)) found.set(experimentId, row);
       // Lost a race with a concurrent first request: that insert committed after our snapshot.
-      const missing = enrol.filter((i) => !found.has(experiments[i].id));
+      const missing = query.enrol.filter((e) => !found.has(e.experimentId)).map((e) => e.experimentId);
       if (missing.length > 0) {
-        const ids = missing.map((i) => experiments[i].id);
-        for (const row of await this.query(userId, [], [], ids)) found.set(row.experiment_id, row);
+        for (const [experimentId, row] of await this.batcher.submit({ userId, enrol: [], lookup: missing })) found.set(experimentId, row);
       }
     }
 
@@ -145,7 +167,40 @@ export class AssignmentsService implements OnModuleDestroy {
     users.set(userId, variant);
   }
 
-  private async query(userId: string, enrolIds: string[], enrolVariants: string[], lookupIds: string[]): Promise<Row[]> {
-    return this.dataSource.query(ASSIGN_SQL, [userId, enrolIds, enrolVariants, lookupIds]);
+  private async queryBatch(queries: UserQuery[]): Promise<Array<Map<string, Found>>> {
+    const enrol: [string[], string[], string[]] = [[], [], []];
+    const lookup: [string[], string[]] = [[], []];
+    const seen = new Set<string>();
+    for (const { userId, enrol: rows, lookup: ids } of queries) {
+      for (const { experimentId, variant } of rows) {
+        if (seen.has(rowKey(experimentId, userId))) continue;
+        seen.add(rowKey(experimentId, userId));
+        enrol[0].push(experimentId);
+        enrol[1].push(userId);
+        enrol[2].push(variant);
+      }
+      for (const experimentId of ids) {
+        lookup[0].push(experimentId);
+        lookup[1].push(userId);
+      }
+    }
+    const rows: Row[] = await this.dataSource.query(ASSIGN_BATCH_SQL, [...enrol, ...lookup]);
+    const byKey = new Map<string, Found>();
+    for (const row of rows) byKey.set(rowKey(row.experiment_id, row.user_id), { variant: row.variant, inserted: row.inserted });
+
+    // Two requests of one batch for the same new user: the first one enrolled them, the other is sticky.
+    const claimed = new Set<string>();
+    return queries.map(({ userId, lookup: ids }) => {
+      const found = new Map<string, Found>();
+      for (const experimentId of ids) {
+        const key = rowKey(experimentId, userId);
+        const row = byKey.get(key);
+        if (row === undefined) continue;
+        const first = row.inserted && !claimed.has(key);
+        if (first) claimed.add(key);
+        found.set(experimentId, first ? row : { variant: row.variant, inserted: false });
+      }
+      return found;
+    });
   }
 }

@@ -5,9 +5,31 @@ import type { Params } from 'nestjs-pino';
 import pino, { type Logger as PinoInstance } from 'pino';
 import type { LogLevel } from '../config/app-config';
 
-/** Removes `?token=` (accepted by the event stream) from logged URLs: tokens are never logged. */
+/**
+ * Replaces the value of `token` in a logged URL's query string (the event stream accepts
+ * `?token=`): tokens are never logged. Keys are compared decoded, as the query parser reads them,
+ * so `?%74oken=` is redacted too.
+ */
 export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
+  const queryStart = url?.indexOf('?') ?? -1;
+  if (url === undefined || queryStart < 0) return url;
+  const pairs = url
+    .slice(queryStart + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const key = equals < 0 ? pair : pair.slice(0, equals);
+      return decodedKey(key) === 'token' ? `${key}=[redacted]` : pair;
+    });
+  return `${url.slice(0, queryStart)}?${pairs.join('&')}`;
+}
+
+function decodedKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
 }
 
 /** The process's one pino instance: JSON lines on stdout, authorization and cookies never written. */
@@ -32,18 +54,22 @@ export function loggerModuleParams(logger: PinoInstance): Params {
 /**
  * One line per finished request at `info` (`error` for 5xx), the shape pino-http wrote:
  * `{ req: { id, method, url }, res: { statusCode }, responseTime, msg: "request completed" }`.
- * Below `info` nothing is done per request at all.
+ * At `warn` and `error` only the 5xx lines are written; at `fatal`/`silent` nothing is done per request.
  */
 export function registerRequestLog(fastify: FastifyInstance, logger: PinoInstance): void {
-  if (!logger.isLevelEnabled('info')) return;
+  const everyRequest = logger.isLevelEnabled('info');
+  if (!everyRequest && !logger.isLevelEnabled('error')) return;
   fastify.addHook('onResponse', (request, reply, done) => {
-    const line = {
-      req: { id: request.id, method: request.method, url: redactUrl(request.url) },
-      res: { statusCode: reply.statusCode },
-      responseTime: Math.round(reply.elapsedTime * 100) / 100,
-    };
-    if (reply.statusCode >= 500) logger.error(line, 'request errored');
-    else logger.info(line, 'request completed');
+    const failed = reply.statusCode >= 500;
+    if (failed || everyRequest) {
+      const line = {
+        req: { id: request.id, method: request.method, url: redactUrl(request.url) },
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime * 100) / 100,
+      };
+      if (failed) logger.error(line, 'request errored');
+      else logger.info(line, 'request completed');
+    }
     done();
   });
 }

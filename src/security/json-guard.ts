@@ -37,9 +37,9 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): stri
 
 /** Rejects such bodies with 400 and the contract's error body, before any validation runs. */
 export function registerJsonGuard(fastify: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
-  fastify.addHook('preValidation', async (request, reply) => {
-    if (request.body === null || typeof request.body !== 'object') return;
-    const problem = findJsonProblem(request.body, maxDepth);
-    if (problem !== null) await reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: problem });
+  fastify.addHook('preValidation', (request, reply, done) => {
+    const problem = request.body !== null && typeof request.body === 'object' ? findJsonProblem(request.body, maxDepth) : null;
+    if (problem === null) done();
+    else void reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: problem });
   });
 }
