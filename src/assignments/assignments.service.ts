@@ -64,6 +64,15 @@ interface UserQuery {
   lookup: string[];
 }
 
+/**
+ * The plan of a running or paused experiment for a user this process has already seen assigned: the
+ * answer is that row whatever the allocation says now, so there is nothing to hash.
+ */
+const ALREADY_ASSIGNED: Readonly<Record<'running' | 'paused', AssignPlan>> = {
+  running: { kind: 'lookup', reasonIfAbsent: 'not_in_traffic' },
+  paused: { kind: 'lookup', reasonIfAbsent: 'paused' },
+};
+
 const rowKey = (experimentId: string, userId: string): string => `${experimentId}\u0000${userId}`;
 
 @Injectable()
@@ -99,20 +108,20 @@ export class AssignmentsService implements OnModuleDestroy {
 
   /** Assigns one user to several experiments with at most one database statement (shared with concurrent requests). */
   async assignMany(experiments: Experiment[], userId: string): Promise<AssignResult[]> {
-    const plans = experiments.map((experiment) => planAssignment(experiment, userId));
     const found = new Map<string, Found>();
-
     const query: UserQuery = { userId, enrol: [], lookup: [] };
-    plans.forEach((plan, i) => {
-      if (plan.kind === 'serve') return;
-      const experimentId = experiments[i].id;
-      const variant = this.known.get(experimentId)?.get(userId);
-      if (variant !== undefined) {
-        found.set(experimentId, { variant, inserted: false });
-        return;
+    const plans = experiments.map((experiment): AssignPlan => {
+      const known = this.known.get(experiment.id)?.get(userId);
+      if (known !== undefined && (experiment.status === 'running' || experiment.status === 'paused')) {
+        found.set(experiment.id, { variant: known, inserted: false });
+        return ALREADY_ASSIGNED[experiment.status];
       }
-      query.lookup.push(experimentId);
-      if (plan.kind === 'enrol') query.enrol.push({ experimentId, variant: plan.variant.name });
+      const plan = planAssignment(experiment, userId);
+      if (plan.kind !== 'serve') {
+        query.lookup.push(experiment.id);
+        if (plan.kind === 'enrol') query.enrol.push({ experimentId: experiment.id, variant: plan.variant.name });
+      }
+      return plan;
     });
 
     if (query.lookup.length > 0) {
@@ -146,7 +155,7 @@ export class AssignmentsService implements OnModuleDestroy {
     if (!existing || !variant) {
       return { ...base, inExperiment: false, variant: null, reason: plan.kind === 'lookup' ? plan.reasonIfAbsent : 'not_in_traffic' };
     }
-    this.remember(experiment.id, userId, variant.name);
+    if (plan !== ALREADY_ASSIGNED.running && plan !== ALREADY_ASSIGNED.paused) this.remember(experiment.id, userId, variant.name);
     if (!existing.inserted) this.exposures.record(experiment.id, userId);
     this.metrics.recordAssignment(experiment.key, variant.name);
     return {

@@ -11,7 +11,8 @@ interface Pending {
   experimentId: string;
   userId: string;
   count: number;
-  lastAt: Date;
+  /** Epoch milliseconds: a number per record instead of a Date, sent as float8 and converted in SQL. */
+  lastAt: number;
 }
 
 /**
@@ -45,9 +46,9 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
     const entry = this.pending.get(key);
     if (entry) {
       entry.count++;
-      entry.lastAt = new Date();
+      entry.lastAt = Date.now();
     } else if (this.pending.size < MAX_PENDING_KEYS) {
-      this.pending.set(key, { experimentId, userId, count: 1, lastAt: new Date() });
+      this.pending.set(key, { experimentId, userId, count: 1, lastAt: Date.now() });
     } else {
       this.dropped++;
     }
@@ -66,18 +67,17 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
   private async write(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
-    // A stable order keeps concurrent flushes from several replicas free of deadlocks.
-    const rows = [...batch.values()].sort((a, b) =>
-      a.experimentId === b.experimentId ? (a.userId < b.userId ? -1 : 1) : a.experimentId < b.experimentId ? -1 : 1,
-    );
+    // A stable order keeps concurrent flushes from several replicas free of deadlocks. The keys are
+    // `experimentId \0 userId`, so their plain (native) string order is (experiment, user) order.
+    const rows = [...batch.keys()].sort().map((key) => batch.get(key)!);
     try {
       for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
         const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
         await this.dataSource.query(
           `UPDATE assignments a
               SET exposures = a.exposures + v.n,
-                  last_exposed_at = GREATEST(a.last_exposed_at, v.at)
-             FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[]) AS v(experiment_id, user_id, n, at)
+                  last_exposed_at = GREATEST(a.last_exposed_at, to_timestamp(v.at_ms / 1000))
+             FROM unnest($1::uuid[], $2::text[], $3::int[], $4::float8[]) AS v(experiment_id, user_id, n, at_ms)
             WHERE a.experiment_id = v.experiment_id AND a.user_id = v.user_id`,
           [chunk.map((r) => r.experimentId), chunk.map((r) => r.userId), chunk.map((r) => r.count), chunk.map((r) => r.lastAt)],
         );
