@@ -7,6 +7,8 @@
  * writes bench/results.json (git-ignored).
  *
  *   0  hello world (node:http)                         the ceiling
+ *   0a bare Fastify, the assign route's shape          what the HTTP framework leaves (no target)
+ *   0b bare NestJS on Fastify, same route              what NestJS leaves (no target)
  *   1  sticky assign (users already assigned)          ≥ 40 % of hello world; p99 at half rate < 20 ms
  *   1b sticky assign, not in the replica's memory      (after a restart, or on another replica)
  *   2  new-user assign (durable insert)                ≥ 20 %;                p99 at half rate < 20 ms
@@ -43,6 +45,7 @@ import {
   seedAssignments,
   ServiceProcess,
   startDatabase,
+  startFrameworkFloor,
   startHelloWorld,
   startService,
 } from './support';
@@ -219,6 +222,39 @@ async function requestScenarios(
   return rows;
 }
 
+/**
+ * 0a/0b: the assign route's shape (POST with a JSON body, a small JSON answer) on bare Fastify and
+ * on a bare NestJS app, under the sticky-assign load: the share of hello world that is left before
+ * the service does any work of its own (authentication, rate limit, metrics, headers, lookup).
+ */
+async function frameworkFloors(helloWorldRate: number): Promise<ScenarioResult[]> {
+  const options = benchOptions();
+  const rows: ScenarioResult[] = [];
+  for (const [id, kind, name] of [
+    ['0a', 'fastify', 'bare Fastify, same POST route (no work)'],
+    ['0b', 'nest', 'bare NestJS on Fastify, same route'],
+  ] as const) {
+    const server = await startFrameworkFloor(kind);
+    try {
+      const measured = await measureRequests(
+        {
+          urls: [server.base],
+          method: 'POST',
+          path: '/api/v1/experiments/bench-sticky/assign',
+          body: '{"userId":"{user}"}',
+          users: { prefix: 'sticky-', count: STICKY_USERS, mode: 'cycle' },
+        },
+        { ...options, helloWorldRate, minRatio: null, halfRate: false },
+      );
+      rows.push({ id, name, unit: 'req/s', ...measured });
+    } finally {
+      await server.stop();
+    }
+  }
+  log(`  0a, 0b done (load ${loadLine()})`);
+  return rows;
+}
+
 /** Scenario 7: the same sticky-assign load over 1, 2 and 3 service processes on one database. */
 async function replicaScenario(db: BenchDatabase, first: ServiceProcess, admin: Api, helloWorldRate: number): Promise<ScenarioResult[]> {
   const options = benchOptions();
@@ -317,6 +353,8 @@ async function main(): Promise<void> {
       await hello.stop();
     }
 
+    if (wanted('0')) rows.push(...(await frameworkFloors(helloWorldRate)));
+
     service = await startService(db.url);
     log(`bench: service pid ${service.pid} on ${service.base} (NODE_ENV=production, LOG_LEVEL=warn)`);
     const admin = new Api(service.base, ADMIN_TOKEN);
@@ -348,6 +386,16 @@ async function main(): Promise<void> {
   );
   const failed = rows.filter((r) => r.met === false || r.halfRate?.met === false || r.errors > 0);
   log(failed.length === 0 ? 'every target met' : `targets not met: ${failed.map((r) => r.id).join(', ')}`);
+  const nestFloor = rows.find((r) => r.id === '0b');
+  if (nestFloor?.ratio) {
+    const aboveFloor = rows.filter(
+      (r) => r.met === false && r.target.startsWith('≥') && Number.parseFloat(r.target.slice(1)) / 100 > nestFloor.ratio!,
+    );
+    log(
+      `NestJS floor: a bare NestJS route with no work reaches ${fmt(nestFloor.ratio * 100, 1)} % of hello world here` +
+        (aboveFloor.length > 0 ? `; the targets of ${aboveFloor.map((r) => r.id).join(', ')} are above it` : ''),
+    );
+  }
 
   const file = path.join(ROOT, 'bench', 'results.json');
   fs.writeFileSync(

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { findFreePort, startEmbeddedDatabase } from '../src/database/embedded-database';
 import { runMigrations } from '../src/database/migrate';
+import type { FrameworkFloor } from './framework-floors';
 import type { LoadReport, LoadSpec } from './load-generator';
 
 /** dist/bench → the repository root. */
@@ -139,7 +140,7 @@ export async function startService(databaseUrl: string, extraEnv: Record<string,
 }
 
 /** The ceiling: Node's `http` module answering a small JSON body, nothing else, in its own process. */
-export async function startHelloWorld(): Promise<{ base: string; stop(): Promise<void> }> {
+export async function startHelloWorld(): Promise<ReferenceServer> {
   const code = `
     const body = JSON.stringify({ hello: 'world' });
     const server = require('node:http').createServer((req, res) => {
@@ -148,10 +149,25 @@ export async function startHelloWorld(): Promise<{ base: string; stop(): Promise
     });
     server.keepAliveTimeout = 72000;
     server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
-  const child: ChildProcess = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return startReferenceServer(['-e', code]);
+}
+
+/** Bare Fastify or bare NestJS answering the assign route's shape (bench/framework-floors.ts). */
+export function startFrameworkFloor(kind: FrameworkFloor): Promise<ReferenceServer> {
+  return startReferenceServer([path.join(__dirname, 'framework-floors.js'), kind]);
+}
+
+export interface ReferenceServer {
+  base: string;
+  stop(): Promise<void>;
+}
+
+/** A server in its own process that prints its port on the first line of stdout. */
+async function startReferenceServer(args: string[]): Promise<ReferenceServer> {
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-    child.once('exit', () => reject(new Error('hello-world server exited')));
+    child.once('exit', () => reject(new Error(`reference server ${args.join(' ').slice(0, 60)} exited`)));
   });
   return {
     base: `http://127.0.0.1:${port}`,
