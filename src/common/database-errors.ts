@@ -45,3 +45,12 @@ export function postgresErrorCode(error: unknown): string | undefined {
   const value = typeof code === 'string' ? code : driverCode;
   return typeof value === 'string' ? value : undefined;
 }
+
+/**
+ * Errors caused by the values of a statement (SQLSTATE class 22, data exception, e.g. a NUL byte in
+ * a text; class 23, integrity constraint violation): another statement with other values can succeed.
+ */
+export function isDataError(error: unknown): boolean {
+  const code = postgresErrorCode(error);
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
+}

@@ -81,6 +81,10 @@ describe(parseFlatInput.name, () => {
       expect(error.details).toEqual([{ field: 'userId', problem: 'must be 1 to 256 characters long' }]);
       expect(error.message).toBe('userId must be 1 to 256 characters long');
     });
+
+    it('should refuse a NUL character, which PostgreSQL text cannot hold', () => {
+      expect(problemsOf({ userId: 'a\u0000b' })).toEqual([{ field: 'userId', problem: 'must not contain the NUL character (\\u0000)' }]);
+    });
   });
 
   describe('attributes', () => {

@@ -4,7 +4,8 @@ import { FieldProblem, InvalidInputError } from './errors';
  * Request checks written by hand, for the inputs parsed on every request of the hot paths (an
  * event of a batch, an assign, a decide, a rollout check) where class-validator's cost per request
  * was the largest single item. Messages follow one style: `<field> is required`, `must be a string`,
- * `must be 1 to 256 characters long`, `must be an object`, `is not a known field`.
+ * `must be 1 to 256 characters long`, `must be an object`, `is not a known field`, `must not contain
+ * the NUL character` (U+0000).
  */
 
 /** The contract's bound on user ids (shared/api.md §3: 1–256 characters). */
@@ -23,8 +24,13 @@ export function checkText(problems: FieldProblem[], field: string, value: unknow
     problems.push({ field, problem: 'must be a string' });
   } else if (value.length < 1 || value.length > max) {
     problems.push({ field, problem: `must be 1 to ${max} characters long` });
+  } else if (value.includes('\u0000')) {
+    problems.push({ field, problem: NUL_PROBLEM });
   }
 }
+
+/** PostgreSQL text and jsonb cannot hold U+0000: refused up front, with the field named. */
+export const NUL_PROBLEM = 'must not contain the NUL character (\\u0000)';
 
 /** Absent and null are accepted (the field is optional); anything but a JSON object is not. */
 export function checkObject(problems: FieldProblem[], field: string, value: unknown): void {

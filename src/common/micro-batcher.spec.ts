@@ -74,4 +74,38 @@ describe(MicroBatcher.name, () => {
     batches[0].finish(['only one']);
     await Promise.all(results.map((p) => expect(p).rejects.toThrow('batch returned 1 results for 2 inputs')));
   });
+
+  it('should cut a batch where the summed weight would pass maxWeight, and send an over-weight call alone', async () => {
+    const { batches, execute } = controlledExecutor();
+    const batcher = new MicroBatcher(execute, { maxBatch: 100, maxInFlight: 3, weigh: (n: number) => n, maxWeight: 7 });
+    const results = [3, 3, 3, 9, 1].map((n) => batcher.submit(n));
+    await tick();
+    expect(batches.map((b) => b.inputs)).toEqual([[3, 3], [3], [9]]);
+    batches.forEach((b) => b.finish(b.inputs.map(String)));
+    await tick();
+    expect(batches[3].inputs).toEqual([1]);
+    batches[3].finish(['1']);
+    await expect(Promise.all(results)).resolves.toEqual(['3', '3', '3', '9', '1']);
+  });
+
+  it('should run each call of a batch alone after a split-worthy error, so only the culprit fails', async () => {
+    const poison = new Error('invalid byte sequence');
+    const execute = jest.fn(async (inputs: number[]) => {
+      if (inputs.includes(13)) throw poison;
+      return inputs.map((n) => `ok ${n}`);
+    });
+    const batcher = new MicroBatcher(execute, { maxBatch: 100, maxInFlight: 1, splitOnError: (error) => error === poison });
+    const results = [1, 13, 2].map((n) => batcher.submit(n).catch((error: Error) => error.message));
+    await expect(Promise.all(results)).resolves.toEqual(['ok 1', 'invalid byte sequence', 'ok 2']);
+    expect(execute.mock.calls.map(([inputs]) => inputs)).toEqual([[1, 13, 2], [1], [13], [2]]);
+  });
+
+  it('should fail the whole batch on other errors (the database is down for everyone)', async () => {
+    const down = new Error('Connection terminated');
+    const execute = jest.fn(async () => Promise.reject(down));
+    const batcher = new MicroBatcher<number, string>(execute, { maxBatch: 100, maxInFlight: 1, splitOnError: (error) => error !== down });
+    const results = [1, 2].map((n) => batcher.submit(n).catch((error: Error) => error.message));
+    await expect(Promise.all(results)).resolves.toEqual(['Connection terminated', 'Connection terminated']);
+    expect(execute).toHaveBeenCalledTimes(1);
+  });
 });

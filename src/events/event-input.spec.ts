@@ -92,6 +92,17 @@ describe('normalizeEvent', () => {
     expect(!result.ok && result.problems).toEqual([{ field: 'metricName', problem: 'is required' }]);
   });
 
+  it('should refuse properties holding U+0000 anywhere (jsonb cannot), but not an escaped backslash before u0000', () => {
+    for (const properties of [{ note: 'a\u0000' }, { ['k\u0000']: 1 }, { deep: { list: ['\\\u0000'] } }]) {
+      const result = normalizeEvent({ userId: 'u', eventName: 'a', properties }, NOW);
+      expect(result.ok ? 'accepted' : result.problems).toEqual([
+        { field: 'properties', problem: 'must not contain the NUL character (\\u0000)' },
+      ]);
+    }
+    const literal = normalizeEvent({ userId: 'u', eventName: 'a', properties: { note: '\\u0000 is how JSON writes NUL' } }, NOW);
+    expect(literal.ok && literal.value.propertiesJson).toBe('{"note":"\\\\u0000 is how JSON writes NUL"}');
+  });
+
   it('should treat null optional fields as not sent', () => {
     const result = normalizeEvent({ userId: 'u', eventName: 'a', properties: null, eventId: null, timestamp: null }, NOW);
     expect(result.ok && result.value).toMatchObject({ propertiesJson: null, eventId: null, occurredAt: NOW });

@@ -1,5 +1,5 @@
 import type { FieldProblem } from '../common/errors';
-import { checkObject, checkText, isPlainObject, MAX_USER_ID_LENGTH } from '../common/input-checks';
+import { checkObject, checkText, isPlainObject, MAX_USER_ID_LENGTH, NUL_PROBLEM } from '../common/input-checks';
 
 /**
  * The rules of an incoming event (shared/api.md §4), as plain functions: the batch route checks
@@ -41,6 +41,12 @@ export interface RawEventFields {
   eventId?: string | null;
   timestamp?: string | null;
 }
+
+/**
+ * U+0000 as JSON.stringify writes it (the escape \u0000, not itself escaped by a backslash), which
+ * jsonb refuses in keys and values alike.
+ */
+const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
 const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):(\d{2}))$/;
 
@@ -127,6 +133,8 @@ export function normalizeEvent(
     propertiesJson = JSON.stringify(properties);
     if (propertiesJson.length > MAX_PROPERTIES_JSON_LENGTH) {
       problems.push({ field: names.properties, problem: `must be at most ${MAX_PROPERTIES_JSON_LENGTH} characters as JSON` });
+    } else if (ESCAPED_NUL.test(propertiesJson)) {
+      problems.push({ field: names.properties, problem: NUL_PROBLEM });
     }
   }
 
@@ -156,8 +164,8 @@ export function normalizeEvent(
   };
 }
 
-const BATCH_EVENT_FIELDS = new Set([
-  'experiment',
+/** The fields of one event, on the track route and in a batch (which adds `experiment`). */
+export const TRACK_EVENT_FIELDS: ReadonlySet<string> = new Set([
   'userId',
   'eventName',
   'eventType',
@@ -168,17 +176,12 @@ const BATCH_EVENT_FIELDS = new Set([
   'timestamp',
 ]);
 
-/**
- * Checks one element of `POST /events/batch` by hand: the same rules as the track DTO, without
- * class-validator's cost per event, and without rejecting the whole batch.
- */
-export function parseBatchEvent(raw: unknown, now: Date): Parsed<BatchEventInput> {
-  if (!isPlainObject(raw)) return { ok: false, problems: [{ field: 'event', problem: 'must be an object' }] };
-  const problems: FieldProblem[] = [];
+/** Unknown fields and the type and length of each known one: the checks before normalizeEvent. */
+export function checkEventFields(problems: FieldProblem[], raw: Record<string, unknown>, extraField?: string): void {
   for (const key in raw) {
-    if (!BATCH_EVENT_FIELDS.has(key)) problems.push({ field: key, problem: 'is not a known field' });
+    if (!TRACK_EVENT_FIELDS.has(key) && key !== extraField) problems.push({ field: key, problem: 'is not a known field' });
   }
-  checkText(problems, 'experiment', raw.experiment, 200, true);
+  if (extraField !== undefined) checkText(problems, extraField, raw[extraField], 200, true);
   checkText(problems, 'userId', raw.userId, MAX_USER_ID_LENGTH, true);
   checkText(problems, 'eventName', raw.eventName, MAX_EVENT_NAME_LENGTH, false);
   checkText(problems, 'eventType', raw.eventType, MAX_EVENT_NAME_LENGTH, false);
@@ -190,6 +193,16 @@ export function parseBatchEvent(raw: unknown, now: Date): Parsed<BatchEventInput
   }
   checkObject(problems, 'properties', raw.properties);
   checkObject(problems, 'eventData', raw.eventData);
+}
+
+/**
+ * Checks one element of `POST /events/batch` by hand (the same rules as the track route), without
+ * rejecting the whole batch.
+ */
+export function parseBatchEvent(raw: unknown, now: Date): Parsed<BatchEventInput> {
+  if (!isPlainObject(raw)) return { ok: false, problems: [{ field: 'event', problem: 'must be an object' }] };
+  const problems: FieldProblem[] = [];
+  checkEventFields(problems, raw, 'experiment');
   if (problems.length > 0) return { ok: false, problems };
 
   const normalized = normalizeEvent(raw as unknown as RawEventFields, now);

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ExposureBufferService } from '../assignments/exposure-buffer.service';
 import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
+import { isDataError } from '../common/database-errors';
+import { MicroBatcher } from '../common/micro-batcher';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import type { Experiment } from '../experiments/experiment.model';
 import { MetricsService } from '../metrics/metrics.service';
@@ -23,6 +25,17 @@ export interface BatchResult {
 // Label for event names an experiment does not declare: keeps the Prometheus series bounded.
 const UNDECLARED_EVENT_LABEL = '_other';
 const CATALOG_LOOKUP_CONCURRENCY = 8;
+/**
+ * Event writes of concurrent requests arriving while earlier ingest statements are in flight share
+ * the next one (group commit, as new-user assigns do): one round trip for many requests, each
+ * answered after its commit, and no lock waits between them on the same per-user totals rows.
+ * Measured with npm run bench (scenario 5, this 2-core VM): single track with 1 statement in flight
+ * 3,100 events/s, 2 → 2,500, one statement per request 1,700; 1,000-event batches on 4 connections
+ * with 3 in flight 44,700 events/s, 2 → 42,800, 1 → 28,400, one statement per request 41,200.
+ */
+const SINGLE_EVENT_WRITES = { maxBatch: 1000, maxInFlight: 1, splitOnError: isDataError };
+// Up to two full batches per statement.
+const BATCH_WRITES = { maxBatch: 1000, maxInFlight: 3, weigh: (rows: EventRow[]) => rows.length, maxWeight: 2 * MAX_BATCH_EVENTS, splitOnError: isDataError };
 
 function acceptsEvents(experiment: Experiment): boolean {
   // Paused experiments keep their users, and those users' outcomes still count.
@@ -35,6 +48,12 @@ function closedMessage(experiment: Experiment): string {
 
 @Injectable()
 export class EventsService {
+  private readonly singleWrites = new MicroBatcher<EventRow[], RowOutcome[]>(
+    (requests) => this.insertTogether(requests),
+    SINGLE_EVENT_WRITES,
+  );
+  private readonly batchWrites = new MicroBatcher<EventRow[], RowOutcome[]>((requests) => this.insertTogether(requests), BATCH_WRITES);
+
   constructor(
     private readonly catalog: ExperimentCatalogService,
     private readonly store: EventStore,
@@ -47,7 +66,7 @@ export class EventsService {
     const experiment = await this.catalog.find(idOrKey);
     if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
     if (!acceptsEvents(experiment)) throw new ConflictError(closedMessage(experiment), undefined, { status: experiment.status });
-    const [outcome] = await this.store.insert([{ ...event, experimentId: experiment.id }]);
+    const [outcome] = await this.singleWrites.submit([{ ...event, experimentId: experiment.id }]);
     if (outcome.kind === 'not_assigned') {
       throw new InvalidInputError('User not in experiment', [
         { field: 'userId', problem: `was never assigned to experiment ${experiment.key}` },
@@ -95,7 +114,7 @@ export class EventsService {
       }
     }
 
-    const outcomes: RowOutcome[] = await this.store.insert(rows);
+    const outcomes: RowOutcome[] = rows.length === 0 ? [] : await this.batchWrites.submit(rows);
     let accepted = 0;
     let duplicates = 0;
     const stored = new Map<string, { experiment: Experiment; variant: string; eventName: string; n: number }>();
@@ -166,6 +185,13 @@ export class EventsService {
       });
     }
     return found;
+  }
+
+  /** One statement for the rows of several requests; each gets its own outcomes back, in order. */
+  private async insertTogether(requests: EventRow[][]): Promise<RowOutcome[][]> {
+    const outcomes = await this.store.insert(requests.length === 1 ? requests[0] : requests.flat());
+    let offset = 0;
+    return requests.map((rows) => outcomes.slice(offset, (offset += rows.length)));
   }
 
   private countStored(experiment: Experiment, variant: string, eventName: string, n: number): void {

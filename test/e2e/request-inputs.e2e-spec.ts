@@ -104,6 +104,69 @@ describe('Hot-path request inputs', () => {
     });
   });
 
+  describe('POST /api/v1/experiments/:key/track', () => {
+    const eventCount = async (): Promise<number> => Number((await db.query('SELECT count(*) FROM events')).rows[0].count);
+
+    it.each([
+      ['a JSON array', [{ userId: 'u', eventName: 'purchase' }], [{ field: 'body', problem: 'must be a JSON object' }]],
+      [
+        'an unknown field and a number eventName',
+        { userId: 'u', eventName: 5, extra: true },
+        [
+          { field: 'extra', problem: 'is not a known field' },
+          { field: 'eventName', problem: 'must be a string' },
+        ],
+      ],
+      ['a null value', { userId: 'u', eventName: 'purchase', value: null }, [{ field: 'value', problem: 'must be a finite number' }]],
+      [
+        'properties that are a string',
+        { userId: 'u', eventName: 'purchase', properties: 'x' },
+        [{ field: 'properties', problem: 'must be an object' }],
+      ],
+      [
+        'a too long eventId',
+        { userId: 'u', eventName: 'purchase', eventId: 'e'.repeat(201) },
+        [{ field: 'eventId', problem: 'must be 1 to 200 characters long' }],
+      ],
+    ])('should refuse %s with 400 and store nothing', async (_label, body, details) => {
+      const before = await eventCount();
+      const res = await t.http
+        .post('/api/v1/experiments/inputs/track')
+        .set(asClient)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(body));
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: details.map((d) => `${d.field} ${d.problem}`).join('; '),
+        details,
+      });
+      expect(await eventCount()).toBe(before);
+    });
+  });
+
+  describe('a NUL character (PostgreSQL text and jsonb cannot hold one)', () => {
+    it('should refuse it in a userId with 400 while concurrent assigns of other users succeed', async () => {
+      const before = await assignmentCount();
+      const neighbours = Array.from({ length: 10 }, (_, i) => `nul-neighbour-${i}`);
+      const [bad, ...good] = await Promise.all([assign({ userId: 'bad\u0000user' }), ...neighbours.map((userId) => assign({ userId }))]);
+      expectRefused(bad, 'userId', 'must not contain the NUL character (\\u0000)');
+      expect(good.map((res) => [res.status, res.body.reason])).toEqual(neighbours.map(() => [200, 'assigned']));
+      expect(await assignmentCount()).toBe(before + neighbours.length);
+    });
+
+    it('should refuse it in event properties with 400 and store nothing', async () => {
+      await assign({ userId: 'nul-tracker' });
+      const res = await t.http
+        .post('/api/v1/experiments/inputs/track')
+        .set(asClient)
+        .send({ userId: 'nul-tracker', eventName: 'purchase', properties: { note: 'a\u0000b' } });
+      expectRefused(res, 'properties', 'must not contain the NUL character (\\u0000)');
+      expect(Number((await db.query(`SELECT count(*) FROM events WHERE user_id = 'nul-tracker'`)).rows[0].count)).toBe(0);
+    });
+  });
+
   // The same requests, when valid, do write: the "nothing written" checks above are not vacuous.
   it('should still assign a valid request (the counts above are not vacuous)', async () => {
     const before = await assignmentCount();

@@ -1,53 +1,48 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNumber, IsObject, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
-import { MAX_USER_ID_LENGTH } from '../../common/input-checks';
-import { MAX_EVENT_ID_LENGTH, MAX_EVENT_NAME_LENGTH } from '../event-input';
+import { FieldProblem, InvalidInputError } from '../../common/errors';
+import { isPlainObject, MAX_USER_ID_LENGTH } from '../../common/input-checks';
+import { checkEventFields, MAX_EVENT_ID_LENGTH, MAX_EVENT_NAME_LENGTH } from '../event-input';
 
 const FINITE = { allowNaN: false, allowInfinity: false };
 
+/**
+ * The body of `POST /experiments/:key/track`. Checked by hand (`fromInput`, used by
+ * RequestValidationPipe) with the same field checks as each event of a batch: it is on the request
+ * path of every single event.
+ */
 export class TrackEventDto {
   @ApiProperty({ example: 'u-1', minLength: 1, maxLength: MAX_USER_ID_LENGTH })
-  @IsString()
-  @Length(1, MAX_USER_ID_LENGTH)
   userId: string;
 
   @ApiPropertyOptional({ example: 'purchase', maxLength: MAX_EVENT_NAME_LENGTH, description: 'Required unless eventType is sent' })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_EVENT_NAME_LENGTH)
   eventName?: string;
 
   @ApiPropertyOptional({ example: 'purchase', description: 'Alias of eventName (seed-000 form)' })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_EVENT_NAME_LENGTH)
   eventType?: string;
 
   @ApiPropertyOptional({ example: 19.9, default: 1, description: 'A finite number; null is refused rather than counted as 1' })
-  @ValidateIf((dto: TrackEventDto) => dto.value !== undefined)
-  @IsNumber(FINITE, { message: 'value must be a finite number' })
   value?: number;
 
   @ApiPropertyOptional({ example: { orderId: 'ord-77' }, description: 'Any JSON object (≤ 16 KiB as JSON)' })
-  @IsOptional()
-  @IsObject()
   properties?: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'Alias of properties (seed-000 form)' })
-  @IsOptional()
-  @IsObject()
   eventData?: Record<string, unknown>;
 
   @ApiPropertyOptional({ example: 'ord-77', maxLength: MAX_EVENT_ID_LENGTH, description: 'Idempotency key, unique per experiment' })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_EVENT_ID_LENGTH)
   eventId?: string;
 
   @ApiPropertyOptional({ example: '2026-11-23T10:00:00.000Z', description: 'ISO-8601 with zone; default now; at most 5 minutes ahead' })
-  @IsOptional()
-  @IsString()
   timestamp?: string;
+
+  static fromInput(raw: unknown): TrackEventDto {
+    if (!isPlainObject(raw)) throw InvalidInputError.fromProblems([{ field: 'body', problem: 'must be a JSON object' }]);
+    const problems: FieldProblem[] = [];
+    checkEventFields(problems, raw);
+    if (problems.length > 0) throw InvalidInputError.fromProblems(problems);
+    return Object.assign(new TrackEventDto(), raw);
+  }
 }
 
 /** Seed-001 form of a single event. `eventId` and `timestamp` are extensions with the track meaning. */
