@@ -35,7 +35,13 @@ const CATALOG_LOOKUP_CONCURRENCY = 8;
  */
 const SINGLE_EVENT_WRITES = { maxBatch: 1000, maxInFlight: 1, splitOnError: isDataError };
 // Up to two full batches per statement.
-const BATCH_WRITES = { maxBatch: 1000, maxInFlight: 3, weigh: (rows: EventRow[]) => rows.length, maxWeight: 2 * MAX_BATCH_EVENTS, splitOnError: isDataError };
+const BATCH_WRITES = {
+  maxBatch: 1000,
+  maxInFlight: 3,
+  weigh: (rows: EventRow[]) => rows.length,
+  maxWeight: 2 * MAX_BATCH_EVENTS,
+  splitOnError: isDataError,
+};
 
 function acceptsEvents(experiment: Experiment): boolean {
   // Paused experiments keep their users, and those users' outcomes still count.
