@@ -1,21 +1,19 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AlertsService } from '../../src/alerts/alerts.service';
-import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 describe(AlertsService.name, () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
   let alerts: AlertsService;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
     alerts = t.app.get(AlertsService);
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
   beforeEach(async () => {

@@ -1,19 +1,17 @@
 import { Client } from 'pg';
 import { bucket } from '../../src/bucketing/hash';
 import { ExperimentCatalogService } from '../../src/experiments/experiment-catalog.service';
-import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 describe('Assignment API', () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
   beforeEach(async () => {

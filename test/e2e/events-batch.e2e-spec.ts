@@ -2,19 +2,17 @@ import { Client } from 'pg';
 import { EventsService } from '../../src/events/events.service';
 import { ExperimentCatalogService } from '../../src/experiments/experiment-catalog.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
-import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 describe(EventsService.name, () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
   beforeEach(async () => {

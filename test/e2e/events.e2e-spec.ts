@@ -3,19 +3,17 @@ import { ExposureBufferService } from '../../src/assignments/exposure-buffer.ser
 import { EventsController, ExperimentMetricsController } from '../../src/events/events.controller';
 import { ExperimentCatalogService } from '../../src/experiments/experiment-catalog.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
-import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 describe(EventsController.name, () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
   beforeEach(async () => {

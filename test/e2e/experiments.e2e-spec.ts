@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestApp, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 const validBody = () => ({
   name: 'Checkout button colour',
@@ -25,16 +25,14 @@ const validBody = () => ({
 });
 
 describe('Experiments API', () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
   beforeEach(async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { STATUS_CODES } from 'node:http';
 import { Client } from 'pg';
 import { ExposureBufferService } from '../../src/assignments/exposure-buffer.service';
-import { ADMIN_TOKEN, asAdmin, CLIENT_TOKEN, startTestApp, TestApp } from '../support/test-app';
+import { ADMIN_TOKEN, asAdmin, CLIENT_TOKEN, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 /**
  * Property-based bad input at every write route. The routes come from the OpenAPI document, so a
@@ -341,7 +341,7 @@ interface Response {
 }
 
 describe('Fuzz: malformed input at every write route', () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
   let snapshotSql: string;
   let writeRoutes: WriteRoute[];
@@ -351,9 +351,8 @@ describe('Fuzz: malformed input at every write route', () => {
   let fixtureCount = 0;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
 
     // Every table's full contents as one hash per table: "unchanged" means byte-for-byte.
     const tables = (
@@ -385,7 +384,6 @@ describe('Fuzz: malformed input at every write route', () => {
   });
 
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

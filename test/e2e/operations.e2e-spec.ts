@@ -2,7 +2,7 @@ import OpenAPISchemaValidator from 'openapi-schema-validator';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config/app-config';
 import { RateLimitGuard } from '../../src/security/rate-limit.guard';
-import { ADMIN_TOKEN, asAdmin, asClient, CLIENT_TOKEN, startTestApp, TestApp } from '../support/test-app';
+import { ADMIN_TOKEN, asAdmin, asClient, CLIENT_TOKEN, startTestApp, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 const experimentBody = (name: string, key: string) => ({
   name,
@@ -32,16 +32,14 @@ function expectErrorBody(body: unknown, statusCode: number): void {
 }
 
 describe('Operations', () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

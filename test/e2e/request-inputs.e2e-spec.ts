@@ -1,19 +1,18 @@
 import { Client } from 'pg';
 import type { Response } from 'supertest';
-import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 /**
  * The hand-written checks of the hot-path inputs (common/input-checks.ts) seen through HTTP: the
  * contract's 400 body with every problem in `details`, and nothing written.
  */
 describe('Hot-path request inputs', () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
     // A running experiment, so a request that got past the checks would write an assignment.
     await t.http
       .post('/api/v1/experiments')
@@ -31,7 +30,6 @@ describe('Hot-path request inputs', () => {
     await t.http.post('/api/v1/experiments/inputs/start').set(asAdmin).expect(200);
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

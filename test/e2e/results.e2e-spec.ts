@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { assignVariantIndex } from '../../src/bucketing/assign-variant';
-import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 /** |actual − expected| ≤ tolerance, with a readable failure. */
 function expectClose(actual: number | null | undefined, expected: number, tolerance = 1e-6): void {
@@ -9,16 +9,14 @@ function expectClose(actual: number | null | undefined, expected: number, tolera
 }
 
 describe('Results API', () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
 

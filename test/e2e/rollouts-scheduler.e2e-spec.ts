@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { RolloutSchedulerService } from '../../src/rollouts/rollout-scheduler.service';
-import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
 import {
   countRows,
   createRollout,
@@ -42,18 +42,16 @@ function keepReportingHealthy(t: TestApp, id: string, stopAt = 101): { stop: () 
 }
 
 describe(RolloutSchedulerService.name, () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
   let configHook: WebhookReceiver;
 
   beforeAll(async () => {
     configHook = await startWebhookReceiver();
-    t = await startTestApp({ ROLLOUT_TICK_SECONDS: '1', ROLLOUT_WEBHOOK_URL: configHook.url });
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase({ ROLLOUT_TICK_SECONDS: '1', ROLLOUT_WEBHOOK_URL: configHook.url });
+    db = t.db;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
     await configHook.close();
   });

@@ -1,20 +1,18 @@
 import { Client } from 'pg';
 import { inPercentage } from '../../src/bucketing/assign-variant';
 import { RolloutsService } from '../../src/rollouts/rollouts.service';
-import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
 import { countRows, createRollout, getRollout, HEALTHY_REPORT, history, rolloutBody, stages, startRollout } from './rollouts-support';
 
 describe('Rollouts API', () => {
-  let t: TestApp;
+  let t: TestApp & { db: Client };
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    db = new Client({ connectionString: t.databaseUrl });
-    await db.connect();
+    t = await startTestAppWithDatabase();
+    db = t.db;
   });
   afterAll(async () => {
-    await db.end();
     await t.close();
   });
   beforeEach(async () => {

@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.setup';
@@ -41,6 +42,24 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
     async close(closeOptions = {}) {
       await app.close();
       if (!closeOptions.keepDatabase) await database.drop();
+    },
+  };
+}
+
+/**
+ * startTestApp plus a pg client on its database, for suites that check what was written.
+ * `close` ends the client, then closes the app.
+ */
+export async function startTestAppWithDatabase(env: Record<string, string | undefined> = {}): Promise<TestApp & { db: Client }> {
+  const t = await startTestApp(env);
+  const db = new Client({ connectionString: t.databaseUrl });
+  await db.connect();
+  return {
+    ...t,
+    db,
+    async close(closeOptions) {
+      await db.end();
+      await t.close(closeOptions);
     },
   };
 }

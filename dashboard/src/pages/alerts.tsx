@@ -1,11 +1,12 @@
-import { useState } from 'preact/hooks';
-import { ApiError, api } from '../api';
+import { api } from '../api';
 import { Empty, LoadError, Loading, StatusBadge } from '../components/common';
 import { Pager } from '../components/pager';
 import { dateTime } from '../format';
+import { useListQuery } from '../list-query';
 import { useLive } from '../live';
-import { Link, navigate } from '../router';
+import { Link } from '../router';
 import type { Alert, AlertStatus } from '../types';
+import { useAction } from '../use-action';
 import { useResource } from '../use-resource';
 
 const PAGE_SIZE = 50;
@@ -15,37 +16,20 @@ function subjectHref(alert: Alert): string {
 }
 
 export function AlertsPage({ query, onChanged }: { query: URLSearchParams; onChanged: () => void }) {
-  const raw = query.get('status');
-  const status = (raw === null ? 'open' : raw) as AlertStatus | '';
-  const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+  const { status, offset, go } = useListQuery<AlertStatus>('/alerts', query, 'open');
   const page = useResource(() => api.alerts.list({ status, limit: PAGE_SIZE, offset }), [status, offset]);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run } = useAction();
   useLive(
     (e) => e.type === 'alert.raised',
     () => void page.reload(),
   );
 
-  const go = (next: { status?: string; offset?: number }): void => {
-    const params = new URLSearchParams();
-    params.set('status', next.status ?? status);
-    if ((next.offset ?? 0) > 0) params.set('offset', String(next.offset));
-    navigate(`/alerts?${params.toString()}`, { replace: true });
-  };
-
-  const act = async (alert: Alert, action: 'acknowledge' | 'resolve'): Promise<void> => {
-    setBusy(alert.id + action);
-    setError(null);
-    try {
+  const act = (alert: Alert, action: 'acknowledge' | 'resolve'): Promise<boolean> =>
+    run(alert.id + action, async () => {
       await api.alerts[action](alert.id);
       await page.reload();
       onChanged();
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
 
   return (
     <main>

@@ -13,6 +13,7 @@ import {
 } from '../components/form';
 import { Link, navigate } from '../router';
 import type { MetricGoal, MetricRole, MetricType } from '../types';
+import { useAction } from '../use-action';
 
 interface VariantRow {
   name: string;
@@ -52,8 +53,7 @@ export function ExperimentCreate() {
   const [analysis, setAnalysis] = useState('frequentist');
   const [correction, setCorrection] = useState('holm');
   const [hashSeed, setHashSeed] = useState('');
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction<'create'>();
 
   const errors = toFieldErrors(error, { key: /key/i, name: /name/i });
   const weights = variants.map((v) => Number(v.weight));
@@ -100,16 +100,14 @@ export function ExperimentCreate() {
     if (description.trim()) body.description = description;
     if (hypothesis.trim()) body.hypothesis = hypothesis;
     if (hashSeed.trim()) body.hashSeed = hashSeed.trim();
-    setBusy(true);
-    try {
-      const created = await api.experiments.create(body);
-      navigate(`/experiments/${encodeURIComponent(created.key)}`);
-    } catch (e) {
-      setError(e as ApiError);
-      window.scrollTo(0, 0);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      'create',
+      async () => {
+        const created = await api.experiments.create(body);
+        navigate(`/experiments/${encodeURIComponent(created.key)}`);
+      },
+      { scrollToError: true },
+    );
   };
 
   return (
@@ -333,8 +331,8 @@ export function ExperimentCreate() {
         </Fieldset>
 
         <div class="form-actions">
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create experiment'}
+          <button type="submit" class="primary" disabled={busy !== null}>
+            {busy !== null ? 'Creating…' : 'Create experiment'}
           </button>
           <span class="muted">It is created as a draft; start it from its page.</span>
         </div>

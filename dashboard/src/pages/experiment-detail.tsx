@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
-import { ApiError, ExperimentAction, api } from '../api';
+import { ExperimentAction, api } from '../api';
 import { Banner, LoadError, Loading, StatusBadge } from '../components/common';
 import { dateTime, pct } from '../format';
 import { useLive } from '../live';
 import { Link } from '../router';
 import type { Experiment, ExperimentStatus } from '../types';
+import { useAction } from '../use-action';
 import { useResource } from '../use-resource';
 import { ResultsPanel } from './results-panel';
 
@@ -116,24 +117,16 @@ export function ExperimentDetail({ idOrKey }: { idOrKey: string }) {
 }
 
 function Lifecycle({ experiment, onChanged }: { experiment: Experiment; onChanged: () => void }) {
-  const [busy, setBusy] = useState<ExperimentAction | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run: runAction } = useAction<ExperimentAction>();
   const [winner, setWinner] = useState('');
   const actions = TRANSITIONS[experiment.status];
   if (actions.length === 0) return null;
 
-  const run = async (action: ExperimentAction): Promise<void> => {
-    setBusy(action);
-    setError(null);
-    try {
+  const run = (action: ExperimentAction): Promise<boolean> =>
+    runAction(action, async () => {
       await api.experiments.transition(experiment.key, action, action === 'complete' && winner ? { winner } : {});
       onChanged();
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
 
   return (
     <div class="actions" role="group" aria-label="Lifecycle">

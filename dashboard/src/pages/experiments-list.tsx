@@ -2,8 +2,9 @@ import { api } from '../api';
 import { Empty, LoadError, Loading, StatusBadge } from '../components/common';
 import { Pager } from '../components/pager';
 import { dateTime } from '../format';
+import { useListQuery } from '../list-query';
 import { useLive } from '../live';
-import { Link, navigate } from '../router';
+import { Link } from '../router';
 import type { ExperimentStatus } from '../types';
 import { useResource } from '../use-resource';
 
@@ -11,23 +12,12 @@ const STATUSES: ExperimentStatus[] = ['draft', 'running', 'paused', 'completed']
 const PAGE_SIZE = 25;
 
 export function ExperimentsList({ query }: { query: URLSearchParams }) {
-  const status = (query.get('status') ?? '') as ExperimentStatus | '';
-  const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+  const { status, offset, go } = useListQuery<ExperimentStatus>('/experiments', query);
   const page = useResource(() => api.experiments.list({ status, limit: PAGE_SIZE, offset }), [status, offset]);
   useLive(
     (e) => e.type === 'experiment.changed',
     () => void page.reload(),
   );
-
-  const go = (next: { status?: string; offset?: number }): void => {
-    const params = new URLSearchParams();
-    const s = next.status ?? status;
-    if (s) params.set('status', s);
-    const o = next.offset ?? 0;
-    if (o > 0) params.set('offset', String(o));
-    const text = params.toString();
-    navigate(`/experiments${text ? `?${text}` : ''}`, { replace: true });
-  };
 
   return (
     <main>

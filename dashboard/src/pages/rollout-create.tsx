@@ -3,6 +3,7 @@ import { ApiError, api } from '../api';
 import { ErrorSummary, clearOnEdit, Fieldset, GroupError, TextArea, TextField, numberOrUndefined, toFieldErrors } from '../components/form';
 import { hours } from '../format';
 import { Link, navigate } from '../router';
+import { useAction } from '../use-action';
 
 interface StageRow {
   percentage: string;
@@ -41,8 +42,7 @@ export function RolloutCreate() {
     Object.fromEntries(THRESHOLDS.map((t) => [t.key, t.initial])) as Record<ThresholdKey, string>,
   );
   const [webhookUrl, setWebhookUrl] = useState('');
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction<'create'>();
   const errors = toFieldErrors(error, { modelVersion: /model version/i, name: /name/i });
 
   const updateStage = (index: number, patch: Partial<StageRow>): void =>
@@ -72,16 +72,14 @@ export function RolloutCreate() {
     if (description.trim()) body.description = description;
     if (baselineVersion.trim()) body.baselineVersion = baselineVersion.trim();
     if (webhookUrl.trim()) body.webhookUrl = webhookUrl.trim();
-    setBusy(true);
-    try {
-      const created = await api.rollouts.create(body);
-      navigate(`/rollouts/${created.id}`);
-    } catch (e) {
-      setError(e as ApiError);
-      window.scrollTo(0, 0);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      'create',
+      async () => {
+        const created = await api.rollouts.create(body);
+        navigate(`/rollouts/${created.id}`);
+      },
+      { scrollToError: true },
+    );
   };
 
   return (
@@ -229,8 +227,8 @@ export function RolloutCreate() {
         </Fieldset>
 
         <div class="form-actions">
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create rollout'}
+          <button type="submit" class="primary" disabled={busy !== null}>
+            {busy !== null ? 'Creating…' : 'Create rollout'}
           </button>
           <span class="muted">It is created as a draft; start it from its page.</span>
         </div>

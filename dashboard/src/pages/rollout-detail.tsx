@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, RolloutAction, api } from '../api';
+import { RolloutAction, api } from '../api';
 import { Banner, LoadError, Loading, ProgressBar, StatusBadge } from '../components/common';
 import { fieldId, numberOrUndefined } from '../components/form';
 import { dateTime, duration, hours, int, num, pct, percentage } from '../format';
 import { useLive } from '../live';
 import { Link } from '../router';
 import type { HealthThresholds, LastHealth, Rollout, RolloutStatus } from '../types';
+import { useAction } from '../use-action';
 import { useResource } from '../use-resource';
 
 /** Mirrors the service's command table: only what the current status accepts is offered. */
@@ -289,24 +290,16 @@ function HealthPanel({ health, thresholds }: { health: LastHealth | null; thresh
 function Commands({ rollout: r, onChanged }: { rollout: Rollout; onChanged: () => void }) {
   const [reason, setReason] = useState('');
   const [target, setTarget] = useState('');
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run: runAction } = useAction();
   const commands = COMMANDS[r.status];
 
-  const run = async (label: string, call: () => Promise<unknown>): Promise<void> => {
-    setBusy(label);
-    setError(null);
-    try {
+  const run = (label: string, call: () => Promise<unknown>): Promise<boolean> =>
+    runAction(label, async () => {
       await call();
       setReason('');
       setTarget('');
       onChanged();
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
-      setBusy(null);
-    }
-  };
+    });
   const percentageProblem = error?.details.find((d) => d.field === 'percentage')?.problem;
 
   return (

@@ -2,8 +2,9 @@ import { api } from '../api';
 import { Empty, LoadError, Loading, StatusBadge } from '../components/common';
 import { Pager } from '../components/pager';
 import { dateTime, percentage } from '../format';
+import { useListQuery } from '../list-query';
 import { useLive } from '../live';
-import { Link, navigate } from '../router';
+import { Link } from '../router';
 import type { RolloutStatus } from '../types';
 import { useResource } from '../use-resource';
 
@@ -11,22 +12,12 @@ const STATUSES: RolloutStatus[] = ['draft', 'scheduled', 'running', 'paused', 'c
 const PAGE_SIZE = 25;
 
 export function RolloutsList({ query }: { query: URLSearchParams }) {
-  const status = (query.get('status') ?? '') as RolloutStatus | '';
-  const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+  const { status, offset, go } = useListQuery<RolloutStatus>('/rollouts', query);
   const page = useResource(() => api.rollouts.list({ status, limit: PAGE_SIZE, offset }), [status, offset]);
   useLive(
     (e) => e.type === 'rollout.changed',
     () => void page.reload(),
   );
-
-  const go = (next: { status?: string; offset?: number }): void => {
-    const params = new URLSearchParams();
-    const s = next.status ?? status;
-    if (s) params.set('status', s);
-    if ((next.offset ?? 0) > 0) params.set('offset', String(next.offset));
-    const text = params.toString();
-    navigate(`/rollouts${text ? `?${text}` : ''}`, { replace: true });
-  };
 
   return (
     <main>
