@@ -70,3 +70,33 @@ export function Loading({ what }: { what: string }) {
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
 }
+
+/**
+ * The toolbar of a list page: a status filter (with "all" first, or last where the page defaults to
+ * a status) and the total count once loaded.
+ */
+export function StatusFilter(props: {
+  id: string;
+  statuses: readonly string[];
+  value: string;
+  onChange: (status: string) => void;
+  total: number | undefined;
+  allLast?: boolean;
+}) {
+  const all = <option value="">{props.allLast ? 'all' : 'All'}</option>;
+  return (
+    <div class="toolbar">
+      <label for={props.id}>Status</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+        {!props.allLast && all}
+        {props.statuses.map((s) => (
+          <option key={s} value={s}>
+            {s.replace('_', ' ')}
+          </option>
+        ))}
+        {props.allLast && all}
+      </select>
+      {props.total !== undefined && <span class="muted">{props.total} in total</span>}
+    </div>
+  );
+}

@@ -5,6 +5,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { ApiError } from '../api';
+import { Link } from '../router';
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -223,4 +224,46 @@ export function numberOrUndefined(text: string): number | string | undefined {
   if (trimmed === '') return undefined;
   const n = Number(trimmed);
   return Number.isFinite(n) ? n : trimmed;
+}
+
+/**
+ * A "New …" page: title and back link, the form with its error summary on top (problems clear as
+ * their input is edited), the fields, and the submit button with a note next to it.
+ */
+export function CreateForm(props: {
+  title: string;
+  back: { href: string; label: string };
+  error: ApiError | null;
+  setError: (update: (error: ApiError | null) => ApiError | null) => void;
+  onSubmit: (event: Event) => Promise<void>;
+  busy: boolean;
+  submitLabel: string;
+  note: string;
+  children: ComponentChildren;
+}) {
+  return (
+    <main>
+      <div class="page-head">
+        <h1>{props.title}</h1>
+        <Link href={props.back.href}>{props.back.label}</Link>
+      </div>
+      <form
+        class="card form"
+        onSubmit={(e) => void props.onSubmit(e)}
+        onInput={clearOnEdit(props.setError)}
+        onChange={clearOnEdit(props.setError)}
+        noValidate
+        aria-label={props.title}
+      >
+        <ErrorSummary error={props.error} />
+        {props.children}
+        <div class="form-actions">
+          <button type="submit" class="primary" disabled={props.busy}>
+            {props.busy ? 'Creating…' : props.submitLabel}
+          </button>
+          <span class="muted">{props.note}</span>
+        </div>
+      </form>
+    </main>
+  );
 }

@@ -1,5 +1,5 @@
 import { api } from '../api';
-import { Empty, LoadError, Loading, StatusBadge } from '../components/common';
+import { Empty, LoadError, Loading, StatusBadge, StatusFilter } from '../components/common';
 import { Pager } from '../components/pager';
 import { dateTime } from '../format';
 import { useListQuery } from '../list-query';
@@ -10,6 +10,7 @@ import { useAction } from '../use-action';
 import { useResource } from '../use-resource';
 
 const PAGE_SIZE = 50;
+const ALERT_STATUSES: AlertStatus[] = ['open', 'acknowledged', 'resolved'];
 
 function subjectHref(alert: Alert): string {
   return alert.subjectType === 'rollout' ? `/rollouts/${alert.subjectId}` : `/experiments/${alert.subjectId}`;
@@ -36,16 +37,14 @@ export function AlertsPage({ query, onChanged }: { query: URLSearchParams; onCha
       <div class="page-head">
         <h1>Alerts</h1>
       </div>
-      <div class="toolbar">
-        <label for="alert-status-filter">Status</label>
-        <select id="alert-status-filter" value={status} onChange={(e) => go({ status: e.currentTarget.value })}>
-          <option value="open">open</option>
-          <option value="acknowledged">acknowledged</option>
-          <option value="resolved">resolved</option>
-          <option value="">all</option>
-        </select>
-        {page.data && <span class="muted">{page.data.total} in total</span>}
-      </div>
+      <StatusFilter
+        id="alert-status-filter"
+        statuses={ALERT_STATUSES}
+        value={status}
+        onChange={(s) => go({ status: s })}
+        total={page.data?.total}
+        allLast
+      />
       {error && (
         <p class="field-error" role="alert">
           {error.message}

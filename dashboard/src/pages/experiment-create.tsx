@@ -1,17 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
-import {
-  ErrorSummary,
-  clearOnEdit,
-  Fieldset,
-  GroupError,
-  SelectField,
-  TextArea,
-  TextField,
-  numberOrUndefined,
-  toFieldErrors,
-} from '../components/form';
-import { Link, navigate } from '../router';
+import { CreateForm, Fieldset, GroupError, SelectField, TextArea, TextField, numberOrUndefined, toFieldErrors } from '../components/form';
+import { navigate } from '../router';
 import type { MetricGoal, MetricRole, MetricType } from '../types';
 import { useAction } from '../use-action';
 
@@ -111,232 +101,220 @@ export function ExperimentCreate() {
   };
 
   return (
-    <main>
-      <div class="page-head">
-        <h1>New experiment</h1>
-        <Link href="/experiments">Back to experiments</Link>
+    <CreateForm
+      title="New experiment"
+      back={{ href: '/experiments', label: 'Back to experiments' }}
+      error={error}
+      setError={setError}
+      onSubmit={submit}
+      busy={busy !== null}
+      submitLabel="Create experiment"
+      note="It is created as a draft; start it from its page."
+    >
+      <div class="grid-2">
+        <TextField field="name" label="Name" errors={errors} value={name} onValue={setName} required maxLength={200} />
+        <TextField
+          field="key"
+          label="Key (optional)"
+          hint="Lowercase letters, digits, . _ -; default: derived from the name. Cannot change later."
+          errors={errors}
+          value={key}
+          onValue={setKey}
+        />
       </div>
-      <form
-        class="card form"
-        onSubmit={(e) => void submit(e)}
-        onInput={clearOnEdit(setError)}
-        onChange={clearOnEdit(setError)}
-        noValidate
-        aria-label="New experiment"
-      >
-        <ErrorSummary error={error} />
-        <div class="grid-2">
-          <TextField field="name" label="Name" errors={errors} value={name} onValue={setName} required maxLength={200} />
-          <TextField
-            field="key"
-            label="Key (optional)"
-            hint="Lowercase letters, digits, . _ -; default: derived from the name. Cannot change later."
-            errors={errors}
-            value={key}
-            onValue={setKey}
-          />
-        </div>
-        <div class="grid-2">
-          <TextArea field="description" label="Description" errors={errors} value={description} onValue={setDescription} />
-          <TextArea
-            field="hypothesis"
-            label="Hypothesis"
-            errors={errors}
-            value={hypothesis}
-            onValue={setHypothesis}
-            placeholder="Green increases purchases by 5 %"
-          />
-        </div>
+      <div class="grid-2">
+        <TextArea field="description" label="Description" errors={errors} value={description} onValue={setDescription} />
+        <TextArea
+          field="hypothesis"
+          label="Hypothesis"
+          errors={errors}
+          value={hypothesis}
+          onValue={setHypothesis}
+          placeholder="Green increases purchases by 5 %"
+        />
+      </div>
 
-        <Fieldset legend="Variants">
-          <GroupError field="variants" errors={errors} />
-          {variants.map((v, i) => (
-            <div class="row-editor" key={i}>
-              <TextField
-                field={`variants[${i}].name`}
-                label={`Variant ${i + 1} name`}
-                errors={errors}
-                value={v.name}
-                onValue={(value) => updateVariant(i, { name: value })}
-              />
-              <TextField
-                field={`variants[${i}].weight`}
-                label="Weight"
-                inputMode="decimal"
-                class="narrow"
-                errors={errors}
-                value={v.weight}
-                onValue={(value) => updateVariant(i, { weight: value })}
-              />
-              <TextField
-                field={`variants[${i}].config`}
-                label="Config (JSON)"
-                class="wide"
-                errors={errors}
-                value={v.config}
-                onValue={(value) => updateVariant(i, { config: value })}
-              />
-              <button
-                type="button"
-                class="icon"
-                aria-label={`Remove variant ${i + 1}`}
-                disabled={variants.length <= 2}
-                onClick={() => setVariants(variants.filter((_, j) => j !== i))}
-              >
-                Remove
-              </button>
-            </div>
-          ))}
-          <div class="row-actions">
+      <Fieldset legend="Variants">
+        <GroupError field="variants" errors={errors} />
+        {variants.map((v, i) => (
+          <div class="row-editor" key={i}>
+            <TextField
+              field={`variants[${i}].name`}
+              label={`Variant ${i + 1} name`}
+              errors={errors}
+              value={v.name}
+              onValue={(value) => updateVariant(i, { name: value })}
+            />
+            <TextField
+              field={`variants[${i}].weight`}
+              label="Weight"
+              inputMode="decimal"
+              class="narrow"
+              errors={errors}
+              value={v.weight}
+              onValue={(value) => updateVariant(i, { weight: value })}
+            />
+            <TextField
+              field={`variants[${i}].config`}
+              label="Config (JSON)"
+              class="wide"
+              errors={errors}
+              value={v.config}
+              onValue={(value) => updateVariant(i, { config: value })}
+            />
             <button
               type="button"
-              disabled={variants.length >= 20}
-              onClick={() => setVariants([...variants, { name: `variant-${variants.length}`, weight: '0', config: '{}' }])}
+              class="icon"
+              aria-label={`Remove variant ${i + 1}`}
+              disabled={variants.length <= 2}
+              onClick={() => setVariants(variants.filter((_, j) => j !== i))}
             >
-              Add variant
-            </button>
-            <button type="button" onClick={() => setVariants(variants.map((v, i) => ({ ...v, weight: evenWeights(variants.length)[i] })))}>
-              Split evenly
-            </button>
-            <output class={`weight-sum ${sumOk ? 'ok' : 'bad'}`} aria-live="polite" id="weight-sum">
-              Sum of weights: {Number(sum.toFixed(6))} {sumOk ? '✓' : '— must be exactly 1, each weight > 0'}
-            </output>
-          </div>
-          <div class="grid-2">
-            <SelectField
-              field="controlVariant"
-              label="Control variant"
-              errors={errors}
-              value={controlVariant}
-              onValue={setControlVariant}
-              options={variants.map((v) => v.name)}
-            />
-            <TextField
-              field="trafficAllocation"
-              label="Traffic allocation"
-              hint="Share of all users who enter the experiment, in (0, 1]."
-              inputMode="decimal"
-              errors={errors}
-              value={trafficAllocation}
-              onValue={setTrafficAllocation}
-            />
-          </div>
-        </Fieldset>
-
-        <Fieldset legend="Metrics">
-          <GroupError field="metrics" errors={errors} />
-          {metrics.map((m, i) => (
-            <div class="row-editor" key={i}>
-              <TextField
-                field={`metrics[${i}].name`}
-                label={`Metric ${i + 1} event name`}
-                errors={errors}
-                value={m.name}
-                onValue={(value) => updateMetric(i, { name: value })}
-              />
-              <SelectField
-                field={`metrics[${i}].type`}
-                label="Type"
-                errors={errors}
-                value={m.type}
-                onValue={(value) => updateMetric(i, { type: value as MetricType })}
-                options={['conversion', 'mean']}
-              />
-              <SelectField
-                field={`metrics[${i}].goal`}
-                label="Goal"
-                errors={errors}
-                value={m.goal}
-                onValue={(value) => updateMetric(i, { goal: value as MetricGoal })}
-                options={['increase', 'decrease']}
-              />
-              <SelectField
-                field={`metrics[${i}].role`}
-                label="Role"
-                errors={errors}
-                value={m.role}
-                onValue={(value) => updateMetric(i, { role: value as MetricRole })}
-                options={['primary', 'secondary', 'guardrail']}
-              />
-              <button
-                type="button"
-                class="icon"
-                aria-label={`Remove metric ${i + 1}`}
-                disabled={metrics.length <= 1}
-                onClick={() => setMetrics(metrics.filter((_, j) => j !== i))}
-              >
-                Remove
-              </button>
-            </div>
-          ))}
-          <div class="row-actions">
-            <button
-              type="button"
-              disabled={metrics.length >= 20}
-              onClick={() => setMetrics([...metrics, { name: '', type: 'conversion', goal: 'increase', role: 'secondary' }])}
-            >
-              Add metric
+              Remove
             </button>
           </div>
-        </Fieldset>
-
-        <Fieldset legend="Analysis">
-          <div class="grid-4">
-            <TextField
-              field="minimumSampleSize"
-              label="Minimum users per variant"
-              inputMode="numeric"
-              errors={errors}
-              value={minimumSampleSize}
-              onValue={setMinimumSampleSize}
-            />
-            <TextField
-              field="confidenceLevel"
-              label="Confidence level"
-              hint="0.5–0.999"
-              inputMode="decimal"
-              errors={errors}
-              value={confidenceLevel}
-              onValue={setConfidenceLevel}
-            />
-            <SelectField
-              field="analysis"
-              label="Analysis"
-              errors={errors}
-              value={analysis}
-              onValue={setAnalysis}
-              options={['frequentist', 'sequential', 'bayesian']}
-            />
-            <SelectField
-              field="correction"
-              label="Multiple-testing correction"
-              errors={errors}
-              value={correction}
-              onValue={setCorrection}
-              options={[
-                ['holm', 'Holm'],
-                ['bh', 'Benjamini–Hochberg'],
-                ['none', 'None'],
-              ]}
-            />
-          </div>
-          <TextField
-            field="hashSeed"
-            label="Hash seed (optional)"
-            hint="Default: the key. Users are bucketed by hash(seed + userId)."
-            errors={errors}
-            value={hashSeed}
-            onValue={setHashSeed}
-          />
-        </Fieldset>
-
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled={busy !== null}>
-            {busy !== null ? 'Creating…' : 'Create experiment'}
+        ))}
+        <div class="row-actions">
+          <button
+            type="button"
+            disabled={variants.length >= 20}
+            onClick={() => setVariants([...variants, { name: `variant-${variants.length}`, weight: '0', config: '{}' }])}
+          >
+            Add variant
           </button>
-          <span class="muted">It is created as a draft; start it from its page.</span>
+          <button type="button" onClick={() => setVariants(variants.map((v, i) => ({ ...v, weight: evenWeights(variants.length)[i] })))}>
+            Split evenly
+          </button>
+          <output class={`weight-sum ${sumOk ? 'ok' : 'bad'}`} aria-live="polite" id="weight-sum">
+            Sum of weights: {Number(sum.toFixed(6))} {sumOk ? '✓' : '— must be exactly 1, each weight > 0'}
+          </output>
         </div>
-      </form>
-    </main>
+        <div class="grid-2">
+          <SelectField
+            field="controlVariant"
+            label="Control variant"
+            errors={errors}
+            value={controlVariant}
+            onValue={setControlVariant}
+            options={variants.map((v) => v.name)}
+          />
+          <TextField
+            field="trafficAllocation"
+            label="Traffic allocation"
+            hint="Share of all users who enter the experiment, in (0, 1]."
+            inputMode="decimal"
+            errors={errors}
+            value={trafficAllocation}
+            onValue={setTrafficAllocation}
+          />
+        </div>
+      </Fieldset>
+
+      <Fieldset legend="Metrics">
+        <GroupError field="metrics" errors={errors} />
+        {metrics.map((m, i) => (
+          <div class="row-editor" key={i}>
+            <TextField
+              field={`metrics[${i}].name`}
+              label={`Metric ${i + 1} event name`}
+              errors={errors}
+              value={m.name}
+              onValue={(value) => updateMetric(i, { name: value })}
+            />
+            <SelectField
+              field={`metrics[${i}].type`}
+              label="Type"
+              errors={errors}
+              value={m.type}
+              onValue={(value) => updateMetric(i, { type: value as MetricType })}
+              options={['conversion', 'mean']}
+            />
+            <SelectField
+              field={`metrics[${i}].goal`}
+              label="Goal"
+              errors={errors}
+              value={m.goal}
+              onValue={(value) => updateMetric(i, { goal: value as MetricGoal })}
+              options={['increase', 'decrease']}
+            />
+            <SelectField
+              field={`metrics[${i}].role`}
+              label="Role"
+              errors={errors}
+              value={m.role}
+              onValue={(value) => updateMetric(i, { role: value as MetricRole })}
+              options={['primary', 'secondary', 'guardrail']}
+            />
+            <button
+              type="button"
+              class="icon"
+              aria-label={`Remove metric ${i + 1}`}
+              disabled={metrics.length <= 1}
+              onClick={() => setMetrics(metrics.filter((_, j) => j !== i))}
+            >
+              Remove
+            </button>
+          </div>
+        ))}
+        <div class="row-actions">
+          <button
+            type="button"
+            disabled={metrics.length >= 20}
+            onClick={() => setMetrics([...metrics, { name: '', type: 'conversion', goal: 'increase', role: 'secondary' }])}
+          >
+            Add metric
+          </button>
+        </div>
+      </Fieldset>
+
+      <Fieldset legend="Analysis">
+        <div class="grid-4">
+          <TextField
+            field="minimumSampleSize"
+            label="Minimum users per variant"
+            inputMode="numeric"
+            errors={errors}
+            value={minimumSampleSize}
+            onValue={setMinimumSampleSize}
+          />
+          <TextField
+            field="confidenceLevel"
+            label="Confidence level"
+            hint="0.5–0.999"
+            inputMode="decimal"
+            errors={errors}
+            value={confidenceLevel}
+            onValue={setConfidenceLevel}
+          />
+          <SelectField
+            field="analysis"
+            label="Analysis"
+            errors={errors}
+            value={analysis}
+            onValue={setAnalysis}
+            options={['frequentist', 'sequential', 'bayesian']}
+          />
+          <SelectField
+            field="correction"
+            label="Multiple-testing correction"
+            errors={errors}
+            value={correction}
+            onValue={setCorrection}
+            options={[
+              ['holm', 'Holm'],
+              ['bh', 'Benjamini–Hochberg'],
+              ['none', 'None'],
+            ]}
+          />
+        </div>
+        <TextField
+          field="hashSeed"
+          label="Hash seed (optional)"
+          hint="Default: the key. Users are bucketed by hash(seed + userId)."
+          errors={errors}
+          value={hashSeed}
+          onValue={setHashSeed}
+        />
+      </Fieldset>
+    </CreateForm>
   );
 }

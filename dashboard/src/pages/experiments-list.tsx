@@ -1,5 +1,5 @@
 import { api } from '../api';
-import { Empty, LoadError, Loading, StatusBadge } from '../components/common';
+import { Empty, LoadError, Loading, StatusBadge, StatusFilter } from '../components/common';
 import { Pager } from '../components/pager';
 import { dateTime } from '../format';
 import { useListQuery } from '../list-query';
@@ -27,18 +27,7 @@ export function ExperimentsList({ query }: { query: URLSearchParams }) {
           New experiment
         </Link>
       </div>
-      <div class="toolbar">
-        <label for="status-filter">Status</label>
-        <select id="status-filter" value={status} onChange={(e) => go({ status: e.currentTarget.value, offset: 0 })}>
-          <option value="">All</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-        {page.data && <span class="muted">{page.data.total} in total</span>}
-      </div>
+      <StatusFilter id="status-filter" statuses={STATUSES} value={status} onChange={(s) => go({ status: s })} total={page.data?.total} />
       {page.error && <LoadError error={page.error} what="Experiments" />}
       {!page.data && !page.error && <Loading what="experiments" />}
       {page.data && page.data.items.length === 0 && (

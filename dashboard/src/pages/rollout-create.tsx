@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
-import { ErrorSummary, clearOnEdit, Fieldset, GroupError, TextArea, TextField, numberOrUndefined, toFieldErrors } from '../components/form';
+import { CreateForm, Fieldset, GroupError, TextArea, TextField, numberOrUndefined, toFieldErrors } from '../components/form';
 import { hours } from '../format';
-import { Link, navigate } from '../router';
+import { navigate } from '../router';
 import { useAction } from '../use-action';
 
 interface StageRow {
@@ -83,157 +83,145 @@ export function RolloutCreate() {
   };
 
   return (
-    <main>
-      <div class="page-head">
-        <h1>New rollout</h1>
-        <Link href="/rollouts">Back to rollouts</Link>
+    <CreateForm
+      title="New rollout"
+      back={{ href: '/rollouts', label: 'Back to rollouts' }}
+      error={error}
+      setError={setError}
+      onSubmit={submit}
+      busy={busy !== null}
+      submitLabel="Create rollout"
+      note="It is created as a draft; start it from its page."
+    >
+      <div class="grid-2">
+        <TextField field="name" label="Name" errors={errors} value={name} onValue={setName} />
+        <TextField
+          field="webhookUrl"
+          label="Webhook URL (optional)"
+          hint="Receives a POST on every rollback."
+          inputMode="url"
+          errors={errors}
+          value={webhookUrl}
+          onValue={setWebhookUrl}
+        />
       </div>
-      <form
-        class="card form"
-        onSubmit={(e) => void submit(e)}
-        onInput={clearOnEdit(setError)}
-        onChange={clearOnEdit(setError)}
-        noValidate
-        aria-label="New rollout"
-      >
-        <ErrorSummary error={error} />
-        <div class="grid-2">
-          <TextField field="name" label="Name" errors={errors} value={name} onValue={setName} />
-          <TextField
-            field="webhookUrl"
-            label="Webhook URL (optional)"
-            hint="Receives a POST on every rollback."
-            inputMode="url"
-            errors={errors}
-            value={webhookUrl}
-            onValue={setWebhookUrl}
-          />
-        </div>
-        <div class="grid-2">
-          <TextField
-            field="modelVersion"
-            label="New model version"
-            errors={errors}
-            value={modelVersion}
-            onValue={setModelVersion}
-            placeholder="v2.0.0"
-          />
-          <TextField
-            field="baselineVersion"
-            label="Baseline model version (optional)"
-            errors={errors}
-            value={baselineVersion}
-            onValue={setBaselineVersion}
-            placeholder="v1.4.2"
-          />
-        </div>
-        <TextArea field="description" label="Description" errors={errors} value={description} onValue={setDescription} />
+      <div class="grid-2">
+        <TextField
+          field="modelVersion"
+          label="New model version"
+          errors={errors}
+          value={modelVersion}
+          onValue={setModelVersion}
+          placeholder="v2.0.0"
+        />
+        <TextField
+          field="baselineVersion"
+          label="Baseline model version (optional)"
+          errors={errors}
+          value={baselineVersion}
+          onValue={setBaselineVersion}
+          placeholder="v1.4.2"
+        />
+      </div>
+      <TextArea field="description" label="Description" errors={errors} value={description} onValue={setDescription} />
 
-        <Fieldset legend="Stages">
-          <p class="hint">
-            Percentages strictly increasing, the last one 100. Durations in hours (fractions allowed: 0.25 = 15 min). Total:{' '}
-            {hours(totalHours * 1)}.
-          </p>
-          <GroupError field="schedule.stages" errors={errors} />
-          <GroupError field="schedule" errors={errors} />
-          <ol class="stage-editor">
-            {stages.map((s, i) => (
-              <li class="row-editor" key={i}>
-                <TextField
-                  field={`schedule.stages[${i}].percentage`}
-                  label={`Stage ${i + 1} percentage`}
-                  inputMode="decimal"
-                  errors={errors}
-                  value={s.percentage}
-                  onValue={(value) => updateStage(i, { percentage: value })}
-                />
-                <TextField
-                  field={`schedule.stages[${i}].durationHours`}
-                  label="Duration (hours)"
-                  inputMode="decimal"
-                  errors={errors}
-                  value={s.durationHours}
-                  onValue={(value) => updateStage(i, { durationHours: value })}
-                />
-                <div class="row-buttons">
-                  <button
-                    type="button"
-                    aria-label={`Move stage ${i + 1} up`}
-                    disabled={i === 0}
-                    onClick={() => setStages(swap(stages, i, i - 1))}
-                  >
-                    ↑
-                  </button>
-                  <button
-                    type="button"
-                    aria-label={`Move stage ${i + 1} down`}
-                    disabled={i === stages.length - 1}
-                    onClick={() => setStages(swap(stages, i, i + 1))}
-                  >
-                    ↓
-                  </button>
-                  <button
-                    type="button"
-                    aria-label={`Remove stage ${i + 1}`}
-                    disabled={stages.length <= 1}
-                    onClick={() => setStages(stages.filter((_, j) => j !== i))}
-                  >
-                    Remove
-                  </button>
-                </div>
-              </li>
-            ))}
-          </ol>
-          <div class="row-actions">
-            <button
-              type="button"
-              disabled={stages.length >= 20}
-              onClick={() => setStages([...stages, { percentage: '100', durationHours: '1' }])}
-            >
-              Add stage
-            </button>
-            <button type="button" onClick={() => setStages(DEFAULT_STAGES)}>
-              Reset to 5 / 25 / 50 / 75 / 100 %
-            </button>
-          </div>
-          <TextField
-            field="schedule.startTime"
-            label="Start time (optional)"
-            type="datetime-local"
-            hint="In the future: starting the rollout schedules it until then. Local time."
-            errors={errors}
-            value={startTime}
-            onValue={setStartTime}
-          />
-        </Fieldset>
-
-        <Fieldset legend="Health thresholds">
-          <p class="hint">Any breach during a stage rolls the model back to 0 %. Leave a field empty to disable that check.</p>
-          <GroupError field="healthThresholds" errors={errors} />
-          <div class="grid-4">
-            {THRESHOLDS.map((t) => (
+      <Fieldset legend="Stages">
+        <p class="hint">
+          Percentages strictly increasing, the last one 100. Durations in hours (fractions allowed: 0.25 = 15 min). Total:{' '}
+          {hours(totalHours * 1)}.
+        </p>
+        <GroupError field="schedule.stages" errors={errors} />
+        <GroupError field="schedule" errors={errors} />
+        <ol class="stage-editor">
+          {stages.map((s, i) => (
+            <li class="row-editor" key={i}>
               <TextField
-                key={t.key}
-                field={`healthThresholds.${t.key}`}
-                label={t.label}
-                hint={t.hint}
+                field={`schedule.stages[${i}].percentage`}
+                label={`Stage ${i + 1} percentage`}
                 inputMode="decimal"
                 errors={errors}
-                value={thresholds[t.key]}
-                onValue={(value) => setThresholds({ ...thresholds, [t.key]: value })}
+                value={s.percentage}
+                onValue={(value) => updateStage(i, { percentage: value })}
               />
-            ))}
-          </div>
-        </Fieldset>
-
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled={busy !== null}>
-            {busy !== null ? 'Creating…' : 'Create rollout'}
+              <TextField
+                field={`schedule.stages[${i}].durationHours`}
+                label="Duration (hours)"
+                inputMode="decimal"
+                errors={errors}
+                value={s.durationHours}
+                onValue={(value) => updateStage(i, { durationHours: value })}
+              />
+              <div class="row-buttons">
+                <button
+                  type="button"
+                  aria-label={`Move stage ${i + 1} up`}
+                  disabled={i === 0}
+                  onClick={() => setStages(swap(stages, i, i - 1))}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  aria-label={`Move stage ${i + 1} down`}
+                  disabled={i === stages.length - 1}
+                  onClick={() => setStages(swap(stages, i, i + 1))}
+                >
+                  ↓
+                </button>
+                <button
+                  type="button"
+                  aria-label={`Remove stage ${i + 1}`}
+                  disabled={stages.length <= 1}
+                  onClick={() => setStages(stages.filter((_, j) => j !== i))}
+                >
+                  Remove
+                </button>
+              </div>
+            </li>
+          ))}
+        </ol>
+        <div class="row-actions">
+          <button
+            type="button"
+            disabled={stages.length >= 20}
+            onClick={() => setStages([...stages, { percentage: '100', durationHours: '1' }])}
+          >
+            Add stage
           </button>
-          <span class="muted">It is created as a draft; start it from its page.</span>
+          <button type="button" onClick={() => setStages(DEFAULT_STAGES)}>
+            Reset to 5 / 25 / 50 / 75 / 100 %
+          </button>
         </div>
-      </form>
-    </main>
+        <TextField
+          field="schedule.startTime"
+          label="Start time (optional)"
+          type="datetime-local"
+          hint="In the future: starting the rollout schedules it until then. Local time."
+          errors={errors}
+          value={startTime}
+          onValue={setStartTime}
+        />
+      </Fieldset>
+
+      <Fieldset legend="Health thresholds">
+        <p class="hint">Any breach during a stage rolls the model back to 0 %. Leave a field empty to disable that check.</p>
+        <GroupError field="healthThresholds" errors={errors} />
+        <div class="grid-4">
+          {THRESHOLDS.map((t) => (
+            <TextField
+              key={t.key}
+              field={`healthThresholds.${t.key}`}
+              label={t.label}
+              hint={t.hint}
+              inputMode="decimal"
+              errors={errors}
+              value={thresholds[t.key]}
+              onValue={(value) => setThresholds({ ...thresholds, [t.key]: value })}
+            />
+          ))}
+        </div>
+      </Fieldset>
+    </CreateForm>
   );
 }
 

@@ -1,5 +1,5 @@
 import { api } from '../api';
-import { Empty, LoadError, Loading, StatusBadge } from '../components/common';
+import { Empty, LoadError, Loading, StatusBadge, StatusFilter } from '../components/common';
 import { Pager } from '../components/pager';
 import { dateTime, percentage } from '../format';
 import { useListQuery } from '../list-query';
@@ -27,18 +27,13 @@ export function RolloutsList({ query }: { query: URLSearchParams }) {
           New rollout
         </Link>
       </div>
-      <div class="toolbar">
-        <label for="rollout-status-filter">Status</label>
-        <select id="rollout-status-filter" value={status} onChange={(e) => go({ status: e.currentTarget.value })}>
-          <option value="">All</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s.replace('_', ' ')}
-            </option>
-          ))}
-        </select>
-        {page.data && <span class="muted">{page.data.total} in total</span>}
-      </div>
+      <StatusFilter
+        id="rollout-status-filter"
+        statuses={STATUSES}
+        value={status}
+        onChange={(s) => go({ status: s })}
+        total={page.data?.total}
+      />
       {page.error && <LoadError error={page.error} what="Rollouts" />}
       {!page.data && !page.error && <Loading what="rollouts" />}
       {page.data && page.data.items.length === 0 && (
