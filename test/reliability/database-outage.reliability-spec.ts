@@ -1,15 +1,10 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import {
   call,
   createRunningExperiment,
   enrolThroughApi,
   eventually,
-  freePort,
   LoadClients,
-  PostgresServer,
-  ServiceProcess,
+  serviceOnOwnPostgres,
   sleep,
   verifyAcknowledged,
 } from './support';
@@ -20,24 +15,10 @@ import {
  * back the service serves again by itself, with every acknowledged write stored exactly once.
  */
 describe('PostgreSQL outage under load', () => {
-  let dataDir: string;
-  let pg: PostgresServer;
-  let service: ServiceProcess;
-
-  beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'experimentation-outage-'));
-    pg = await PostgresServer.launch(dataDir);
-    service = await ServiceProcess.start(await freePort(), { DATABASE_URL: pg.url });
-  }, 180_000);
-
-  afterAll(async () => {
-    await service?.stop();
-    await pg?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  const suite = serviceOnOwnPostgres('outage');
 
   it('should answer 503 fast while PostgreSQL is down and recover without a restart, losing nothing acknowledged', async () => {
-    const base = () => service.base;
+    const base = () => suite.service.base;
     const experimentId = await createRunningExperiment(base(), 'outage-checkout');
     const enrolled = await enrolThroughApi(base(), 'outage-checkout', 200);
     // A client deadline well above the pool's 5 s connection timeout: a hang shows up as status 0 "timeout".
@@ -53,7 +34,7 @@ describe('PostgreSQL outage under load', () => {
     await sleep(2000);
 
     const stoppedAt = Date.now();
-    await pg.command('stop');
+    await suite.pg.command('stop');
     const health = await eventually(
       async () => {
         const res = await call(base(), 'GET', '/health');
@@ -66,7 +47,7 @@ describe('PostgreSQL outage under load', () => {
     await sleep(3000);
     const downRequests = load.records.filter((r) => r.startedAt > stoppedAt + 1000);
     const restartedAt = Date.now();
-    await pg.command('start');
+    await suite.pg.command('start');
 
     // Back by itself: /health up and writes acknowledged again, same process.
     const recoveredMs = await eventually(
@@ -78,7 +59,7 @@ describe('PostgreSQL outage under load', () => {
     await eventually(async () => load.ackedEvents.size > ackedAtRestart + 500, 30_000, 'batches acknowledged after recovery');
     await sleep(1000);
     await load.stop();
-    expect(service.running).toBe(true);
+    expect(suite.service.running).toBe(true);
 
     // While down: new users and event batches were refused with 503 (sticky users already in memory may still be served).
     const downStatuses = new Set(downRequests.map((r) => r.status));
@@ -90,7 +71,7 @@ describe('PostgreSQL outage under load', () => {
     const slowest = Math.max(...load.records.map((r) => r.endedAt - r.startedAt));
     expect(slowest).toBeLessThan(7000);
 
-    const stored = await verifyAcknowledged(pg.url, experimentId, load);
+    const stored = await verifyAcknowledged(suite.pg.url, experimentId, load);
     expect(stored.assignments).toBe(load.ackedAssignments.size);
     process.stdout.write(
       `outage: ${downRequests.length} requests while down (${JSON.stringify(load.statuses((r) => r.startedAt > stoppedAt + 1000 && r.startedAt < restartedAt))}), ` +

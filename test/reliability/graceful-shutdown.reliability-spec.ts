@@ -1,40 +1,14 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import {
-  createRunningExperiment,
-  enrolThroughApi,
-  freePort,
-  LoadClients,
-  PostgresServer,
-  ServiceProcess,
-  sleep,
-  verifyAcknowledged,
-} from './support';
+import { createRunningExperiment, enrolThroughApi, LoadClients, serviceOnOwnPostgres, sleep, verifyAcknowledged } from './support';
 
 /**
  * SIGTERM under load: requests already in flight complete with their normal answer, the process exits
  * 0 within its deadline, and everything acknowledged (before and during the drain) is stored.
  */
 describe('SIGTERM under load', () => {
-  let dataDir: string;
-  let pg: PostgresServer;
-  let service: ServiceProcess;
-
-  beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'experimentation-sigterm-'));
-    pg = await PostgresServer.launch(dataDir);
-    service = await ServiceProcess.start(await freePort(), { DATABASE_URL: pg.url });
-  }, 180_000);
-
-  afterAll(async () => {
-    await service?.stop();
-    await pg?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  const suite = serviceOnOwnPostgres('sigterm');
 
   it('should finish in-flight requests, exit 0 and keep everything acknowledged', async () => {
-    const base = () => service.base;
+    const base = () => suite.service.base;
     const experimentId = await createRunningExperiment(base(), 'sigterm-checkout');
     const enrolled = await enrolThroughApi(base(), 'sigterm-checkout', 200);
     // Larger batches than elsewhere, so several requests are in flight at any moment.
@@ -49,8 +23,8 @@ describe('SIGTERM under load', () => {
     await sleep(3000);
 
     const signalledAt = Date.now();
-    service.child.kill('SIGTERM');
-    const exit = await service.exited;
+    suite.service.child.kill('SIGTERM');
+    const exit = await suite.service.exited;
     const exitedAt = Date.now();
     await load.stop();
 
@@ -64,7 +38,7 @@ describe('SIGTERM under load', () => {
     const statuses = Object.keys(load.statuses());
     expect(statuses.filter((s) => s !== '200' && s !== '503' && !s.startsWith('error:'))).toEqual([]);
 
-    const stored = await verifyAcknowledged(pg.url, experimentId, load);
+    const stored = await verifyAcknowledged(suite.pg.url, experimentId, load);
     expect(stored.assignments).toBe(load.ackedAssignments.size);
     process.stdout.write(
       `SIGTERM: ${inFlight.length} requests in flight completed with 200, exit 0 after ${exitedAt - signalledAt} ms; ` +

@@ -7,8 +7,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { PostgresServer } from '../support/postgres-server';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** Built once by global-setup.ts (not dist/: a concurrent `npm run build` cannot change what is tested). */
@@ -124,7 +126,26 @@ export class ServiceProcess {
 
 /* ------------------------------------------------------------------------------------------ PostgreSQL */
 
-export { PostgresServer } from '../support/postgres-server';
+export { PostgresServer };
+
+/**
+ * For one suite: a PostgreSQL server of its own (in a temporary directory, so the test may stop and
+ * start it) and the service on it, started before the tests and removed after them.
+ */
+export function serviceOnOwnPostgres(name: string): { readonly pg: PostgresServer; readonly service: ServiceProcess } {
+  const suite = {} as { dataDir: string; pg: PostgresServer; service: ServiceProcess };
+  beforeAll(async () => {
+    suite.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `experimentation-${name}-`));
+    suite.pg = await PostgresServer.launch(suite.dataDir);
+    suite.service = await ServiceProcess.start(await freePort(), { DATABASE_URL: suite.pg.url });
+  }, 180_000);
+  afterAll(async () => {
+    await suite.service?.stop();
+    await suite.pg?.close();
+    if (suite.dataDir) fs.rmSync(suite.dataDir, { recursive: true, force: true });
+  }, 60_000);
+  return suite;
+}
 
 /** The embedded database a service started in DATA_DIR: its port is in postmaster.pid (4th line). */
 export function embeddedUrl(dataDir: string): string {
