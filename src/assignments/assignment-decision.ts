@@ -38,3 +38,8 @@ export function planAssignment(experiment: Experiment, userId: string): AssignPl
     }
   }
 }
+
+/** One (experiment, user) pair as a map key; the keys' plain string order is (experiment, user) order. */
+export function assignmentKey(experimentId: string, userId: string): string {
+  return `${experimentId}\u0000${userId}`;
+}

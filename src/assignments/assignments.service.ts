@@ -8,7 +8,7 @@ import { ChangeFeedService } from '../database/change-feed.service';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import { MetricsService } from '../metrics/metrics.service';
 import type { Experiment } from '../experiments/experiment.model';
-import { AssignPlan, AssignReason, planAssignment } from './assignment-decision';
+import { AssignPlan, AssignReason, assignmentKey, planAssignment } from './assignment-decision';
 import { ExposureBufferService } from './exposure-buffer.service';
 
 export interface AssignResult {
@@ -73,8 +73,6 @@ const ALREADY_ASSIGNED: Readonly<Record<'running' | 'paused', AssignPlan>> = {
   running: { kind: 'lookup', reasonIfAbsent: 'not_in_traffic' },
   paused: { kind: 'lookup', reasonIfAbsent: 'paused' },
 };
-
-const rowKey = (experimentId: string, userId: string): string => `${experimentId}\u0000${userId}`;
 
 @Injectable()
 export class AssignmentsService implements OnModuleDestroy {
@@ -183,8 +181,9 @@ export class AssignmentsService implements OnModuleDestroy {
     const seen = new Set<string>();
     for (const { userId, enrol: rows, lookup: ids } of queries) {
       for (const { experimentId, variant } of rows) {
-        if (seen.has(rowKey(experimentId, userId))) continue;
-        seen.add(rowKey(experimentId, userId));
+        const key = assignmentKey(experimentId, userId);
+        if (seen.has(key)) continue;
+        seen.add(key);
         enrol[0].push(experimentId);
         enrol[1].push(userId);
         enrol[2].push(variant);
@@ -196,14 +195,14 @@ export class AssignmentsService implements OnModuleDestroy {
     }
     const rows: Row[] = await this.dataSource.query(ASSIGN_BATCH_SQL, [...enrol, ...lookup]);
     const byKey = new Map<string, Found>();
-    for (const row of rows) byKey.set(rowKey(row.experiment_id, row.user_id), { variant: row.variant, inserted: row.inserted });
+    for (const row of rows) byKey.set(assignmentKey(row.experiment_id, row.user_id), { variant: row.variant, inserted: row.inserted });
 
     // Two requests of one batch for the same new user: the first one enrolled them, the other is sticky.
     const claimed = new Set<string>();
     return queries.map(({ userId, lookup: ids }) => {
       const found = new Map<string, Found>();
       for (const experimentId of ids) {
-        const key = rowKey(experimentId, userId);
+        const key = assignmentKey(experimentId, userId);
         const row = byKey.get(key);
         if (row === undefined) continue;
         const first = row.inserted && !claimed.has(key);

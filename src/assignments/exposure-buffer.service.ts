@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { assignmentKey } from './assignment-decision';
 
 const FLUSH_INTERVAL_MS = 1000;
 const MAX_ROWS_PER_STATEMENT = 5000;
@@ -42,7 +43,7 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
   }
 
   record(experimentId: string, userId: string): void {
-    const key = `${experimentId}\u0000${userId}`;
+    const key = assignmentKey(experimentId, userId);
     const entry = this.pending.get(key);
     if (entry) {
       entry.count++;
@@ -67,8 +68,8 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
   private async write(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
-    // A stable order keeps concurrent flushes from several replicas free of deadlocks. The keys are
-    // `experimentId \0 userId`, so their plain (native) string order is (experiment, user) order.
+    // A stable order keeps concurrent flushes from several replicas free of deadlocks; the keys'
+    // native string order is (experiment, user) order (see assignmentKey).
     const rows = [...batch.keys()].sort().map((key) => batch.get(key)!);
     try {
       for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
@@ -81,7 +82,7 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
             WHERE a.experiment_id = v.experiment_id AND a.user_id = v.user_id`,
           [chunk.map((r) => r.experimentId), chunk.map((r) => r.userId), chunk.map((r) => r.count), chunk.map((r) => r.lastAt)],
         );
-        for (const row of chunk) batch.delete(`${row.experimentId}\u0000${row.userId}`);
+        for (const row of chunk) batch.delete(assignmentKey(row.experimentId, row.userId));
       }
     } catch (error) {
       // Put back what was not written; the next flush retries it.

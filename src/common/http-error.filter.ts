@@ -42,7 +42,6 @@ export function toErrorBody(exception: unknown, logger: Logger, requestId?: stri
     } else if (typeof response === 'string') {
       message = response;
     }
-    if (status === 429) message = 'Too many requests: rate limit exceeded, retry after the time in Retry-After';
     return body(status, message);
   }
   if (isDatabaseUnavailable(exception)) {

@@ -45,16 +45,26 @@ export const requiredText =
 export const optionalObject: FieldCheck = checkObject;
 
 /**
- * A flat body or query string checked against `fields`: unknown fields first, then each field in
- * order; every problem is reported at once, as a 400 with the contract's `details`.
+ * A body or query string that must be a JSON object passing `check`: every problem `check` reports
+ * comes back at once, as a 400 with the contract's `details`.
  */
-export function parseFlatInput(raw: unknown, fields: Readonly<Record<string, FieldCheck>>): Record<string, unknown> {
+export function checkedInput(
+  raw: unknown,
+  check: (problems: FieldProblem[], raw: Record<string, unknown>) => void,
+): Record<string, unknown> {
   if (!isPlainObject(raw)) throw InvalidInputError.fromProblems([{ field: 'body', problem: 'must be a JSON object' }]);
   const problems: FieldProblem[] = [];
-  for (const key in raw) {
-    if (!Object.hasOwn(fields, key)) problems.push({ field: key, problem: 'is not a known field' });
-  }
-  for (const field in fields) fields[field](problems, field, raw[field]);
+  check(problems, raw);
   if (problems.length > 0) throw InvalidInputError.fromProblems(problems);
   return raw;
+}
+
+/** A flat body or query string checked against `fields`: unknown fields first, then each field in order. */
+export function parseFlatInput(raw: unknown, fields: Readonly<Record<string, FieldCheck>>): Record<string, unknown> {
+  return checkedInput(raw, (problems, input) => {
+    for (const key in input) {
+      if (!Object.hasOwn(fields, key)) problems.push({ field: key, problem: 'is not a known field' });
+    }
+    for (const field in fields) fields[field](problems, field, input[field]);
+  });
 }

@@ -1,3 +1,11 @@
+interface Call<In, Out> {
+  input: In;
+  resolve: (out: Out) => void;
+  reject: (error: unknown) => void;
+  /** Retried after its batch failed: goes in a batch of its own. */
+  alone?: boolean;
+}
+
 /**
  * Coalesces concurrent calls into one execution per batch (group commit). A call waits at most for
  * the batches already in flight: with `maxInFlight` of them running, new calls queue and go out
@@ -7,14 +15,6 @@
  * `splitOnError` says a batch failed because of one call's input (bad data), each of its calls is
  * run again alone, so only the culprit gets the error.
  */
-interface Call<In, Out> {
-  input: In;
-  resolve: (out: Out) => void;
-  reject: (error: unknown) => void;
-  /** Retried after its batch failed: goes in a batch of its own. */
-  alone?: boolean;
-}
-
 export class MicroBatcher<In, Out> {
   private queue: Array<Call<In, Out>> = [];
   private inFlight = 0;

@@ -1,6 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import pino, { type Logger as PinoInstance } from 'pino';
 import type { LogLevel } from '../config/app-config';
@@ -46,7 +44,7 @@ export function createRootLogger(level: LogLevel): PinoInstance {
  */
 export function loggerModuleParams(logger: PinoInstance): Params {
   return {
-    pinoHttp: { logger, genReqId: (req: IncomingMessage) => req.id ?? randomUUID() },
+    pinoHttp: { logger },
     forRoutes: [],
   };
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ExposureBufferService } from '../assignments/exposure-buffer.service';
 import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
 import { isDataError } from '../common/database-errors';
+import { isPlainObject } from '../common/input-checks';
 import { MicroBatcher } from '../common/micro-batcher';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import type { Experiment } from '../experiments/experiment.model';
@@ -161,7 +162,7 @@ export class EventsService {
   }
 
   private checkEnvelope(body: unknown): unknown[] {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    if (!isPlainObject(body)) {
       throw InvalidInputError.fromProblems([{ field: 'body', problem: 'must be an object { "events": [ … ] }' }]);
     }
     const unknownFields = Object.keys(body).filter((key) => key !== 'events');

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../common/auth/access.decorator';
 import { postgresErrorCode } from '../common/database-errors';
 import { ConflictError, FieldProblem, InvalidInputError, NotFoundError } from '../common/errors';
+import { isPlainObject } from '../common/input-checks';
 import { Page } from '../common/pagination';
 import { ChangeFeedService } from '../database/change-feed.service';
 import { isUuid } from '../experiments/experiment-lookup';
@@ -595,7 +596,7 @@ export function parseObservations(items: unknown[]): { latencyMs: Array<number |
   };
   items.forEach((item, i) => {
     const at = `observations[${i}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    if (!isPlainObject(item)) {
       problem(at, 'must be an object');
       return;
     }

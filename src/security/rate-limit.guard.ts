@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { accessLevel, bearerCredentials } from '../common/auth/credentials';
+import { accessLevel, bearerDigest } from '../common/auth/credentials';
 import { DomainError } from '../common/errors';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -35,8 +35,8 @@ export class RateLimitGuard implements CanActivate, OnApplicationShutdown {
     if (context.getType() !== 'http' || accessLevel(this.reflector, context) === 'public') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const credentials = bearerCredentials(request);
-    const caller = credentials === null ? `ip:${request.ip}` : `token:${credentials.digest.toString('hex')}`;
+    const digest = bearerDigest(request);
+    const caller = digest === null ? `ip:${request.ip}` : `token:${digest.toString('hex')}`;
     const decision = this.limiter.hit(caller);
     void http.getResponse<FastifyReply>().headers({
       'x-ratelimit-limit': decision.limit,

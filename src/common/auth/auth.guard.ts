@@ -5,7 +5,7 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DomainError } from '../errors';
 import { Actor, QUERY_TOKEN_KEY } from './access.decorator';
-import { accessLevel, bearerCredentials, tokenDigest } from './credentials';
+import { accessLevel, bearerDigest, tokenDigest } from './credentials';
 import { TokenMatcher } from './token-matcher';
 
 class UnauthorizedError extends DomainError {
@@ -41,7 +41,7 @@ export class AuthGuard implements CanActivate {
       return true;
     }
 
-    let digest = bearerCredentials(request)?.digest ?? null;
+    let digest = bearerDigest(request);
     if (digest === null && this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_KEY, [context.getHandler(), context.getClass()])) {
       const query = request.query as Record<string, unknown>;
       digest = typeof query.token === 'string' ? tokenDigest(query.token) : null;

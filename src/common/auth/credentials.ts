@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { ACCESS_KEY, AccessLevel } from './access.decorator';
 
 /** The token of `Authorization: Bearer <token>`, or null. */
-export function bearerToken(header: unknown): string | null {
+function bearerToken(header: unknown): string | null {
   if (typeof header !== 'string') return null;
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   return match ? match[1].trim() : null;
@@ -15,22 +15,19 @@ export function tokenDigest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
-const BEARER = Symbol('bearer credentials');
+const BEARER_DIGEST = Symbol('bearer token digest');
 
-interface BearerCredentials {
-  token: string;
-  /** SHA-256 of the token: what the rate limiter keys on and the auth guard compares. */
-  digest: Buffer;
-}
-
-/** The request's bearer token and its digest, computed once per request for both guards. */
-export function bearerCredentials(request: FastifyRequest): BearerCredentials | null {
-  const holder = request as FastifyRequest & { [BEARER]?: BearerCredentials | null };
-  if (holder[BEARER] === undefined) {
+/**
+ * SHA-256 of the request's bearer token (null without one), computed once per request: what the
+ * rate limiter keys on and the auth guard compares.
+ */
+export function bearerDigest(request: FastifyRequest): Buffer | null {
+  const holder = request as FastifyRequest & { [BEARER_DIGEST]?: Buffer | null };
+  if (holder[BEARER_DIGEST] === undefined) {
     const token = bearerToken(request.headers.authorization);
-    holder[BEARER] = token === null ? null : { token, digest: tokenDigest(token) };
+    holder[BEARER_DIGEST] = token === null ? null : tokenDigest(token);
   }
-  return holder[BEARER];
+  return holder[BEARER_DIGEST];
 }
 
 const levels = new WeakMap<object, AccessLevel>();

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNumber, IsObject, IsOptional, IsString, Length, ValidateIf } from 'class-validator';
-import { FieldProblem, InvalidInputError } from '../../common/errors';
-import { isPlainObject, MAX_USER_ID_LENGTH } from '../../common/input-checks';
+import { checkedInput, MAX_USER_ID_LENGTH } from '../../common/input-checks';
 import { checkEventFields, MAX_EVENT_ID_LENGTH, MAX_EVENT_NAME_LENGTH } from '../event-input';
 
 const FINITE = { allowNaN: false, allowInfinity: false };
@@ -37,11 +36,10 @@ export class TrackEventDto {
   timestamp?: string;
 
   static fromInput(raw: unknown): TrackEventDto {
-    if (!isPlainObject(raw)) throw InvalidInputError.fromProblems([{ field: 'body', problem: 'must be a JSON object' }]);
-    const problems: FieldProblem[] = [];
-    checkEventFields(problems, raw);
-    if (problems.length > 0) throw InvalidInputError.fromProblems(problems);
-    return Object.assign(new TrackEventDto(), raw);
+    return Object.assign(
+      new TrackEventDto(),
+      checkedInput(raw, (problems, input) => checkEventFields(problems, input)),
+    );
   }
 }
 
