@@ -98,8 +98,9 @@ export async function runLoad(spec: LoadSpec): Promise<LoadReport> {
   let startedAt = performance.now();
   let lastResponseAt = startedAt;
   if (fixedAmount) {
-    instance.once('start', () => (startedAt = lastResponseAt = performance.now()));
-    instance.on('response', () => (lastResponseAt = performance.now()));
+    // on/once return the instance, which the typings make a promise: it is awaited below.
+    void instance.once('start', () => (startedAt = lastResponseAt = performance.now()));
+    void instance.on('response', () => (lastResponseAt = performance.now()));
   }
   const result = await instance;
   const seconds = fixedAmount ? (lastResponseAt - startedAt) / 1000 : result.duration;

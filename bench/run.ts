@@ -52,6 +52,13 @@ import {
 
 const STICKY_USERS = 10_000;
 const COLD_USERS = 400_000;
+/** Scenario 1's requests, also sent to the framework floors (0a/0b) so they compare like for like. */
+const STICKY_ASSIGN = {
+  method: 'POST',
+  path: '/api/v1/experiments/bench-sticky/assign',
+  body: '{"userId":"{user}"}',
+  users: { prefix: 'sticky-', count: STICKY_USERS, mode: 'cycle' },
+} as const;
 const DECIDE_USERS = 5_000;
 const DECIDE_EXPERIMENTS = 10;
 const ROLLOUTS = [
@@ -120,10 +127,7 @@ async function requestScenarios(
     const measured = await measureRequests(
       {
         ...base,
-        method: 'POST',
-        path: '/api/v1/experiments/bench-sticky/assign',
-        body: '{"userId":"{user}"}',
-        users: { prefix: 'sticky-', count: STICKY_USERS, mode: 'cycle' },
+        ...STICKY_ASSIGN,
       },
       { ...options, helloWorldRate, minRatio: 0.4, halfRate: true },
     );
@@ -239,10 +243,7 @@ async function frameworkFloors(helloWorldRate: number): Promise<ScenarioResult[]
       const measured = await measureRequests(
         {
           urls: [server.base],
-          method: 'POST',
-          path: '/api/v1/experiments/bench-sticky/assign',
-          body: '{"userId":"{user}"}',
-          users: { prefix: 'sticky-', count: STICKY_USERS, mode: 'cycle' },
+          ...STICKY_ASSIGN,
         },
         { ...options, helloWorldRate, minRatio: null, halfRate: false },
       );
