@@ -45,9 +45,17 @@ describe('Experiments across replicas', () => {
     expect(onA.body).toMatchObject({ reason: 'sticky', variant: { name: first.body.variant.name } });
 
     await a.http.post('/api/v1/experiments/replicated/pause').set(asAdmin).expect(200);
+    // A new user per poll: one enrolled by B before the notification arrived is rightly sticky
+    // afterwards, and would hide the pause from a poll that reused it.
+    let poll = 0;
     const elapsed = await waitFor(
       async () =>
-        (await b.http.post('/api/v1/experiments/replicated/assign').set(asClient).send({ userId: 'newcomer' })).body.reason === 'paused',
+        (
+          await b.http
+            .post('/api/v1/experiments/replicated/assign')
+            .set(asClient)
+            .send({ userId: `newcomer-${poll++}` })
+        ).body.reason === 'paused',
       1000,
     );
     expect(elapsed).toBeLessThan(1000);
