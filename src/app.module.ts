@@ -5,6 +5,7 @@ import type { Logger as PinoInstance } from 'pino';
 import { AlertsModule } from './alerts/alerts.module';
 import { AssignmentsModule } from './assignments/assignments.module';
 import { AuthGuard } from './common/auth/auth.guard';
+import type { Clock } from './common/clock';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { loggerModuleParams } from './common/request-log';
 import { createValidationPipe } from './common/validation';
@@ -24,11 +25,11 @@ import { RateLimitGuard } from './security/rate-limit.guard';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, databaseUrl: string, logger: PinoInstance): DynamicModule {
+  static forRoot(config: AppConfig, databaseUrl: string, logger: PinoInstance, clock?: Clock): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(config),
+        AppConfigModule.forRoot(config, clock),
         LoggerModule.forRoot(loggerModuleParams(logger)),
         DatabaseModule.forRoot(databaseUrl, config.dbPoolSize),
         MetricsModule,

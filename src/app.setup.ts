@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import type { Clock } from './common/clock';
 import { createRootLogger, registerRequestLog } from './common/request-log';
 import type { AppConfig } from './config/app-config';
 import { setupSwagger } from './docs/swagger';
@@ -22,7 +23,7 @@ export const LARGE_BODY_LIMIT = 10 * MiB;
 const LARGE_BODY_ROUTES = [/\/events\/batch$/, /\/rollouts\/:[^/]+\/observations$/];
 
 /** Builds the Nest application exactly as production runs it; tests use this too. */
-export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, databaseUrl: string, options: { clock?: Clock } = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: LARGE_BODY_LIMIT,
     trustProxy: true,
@@ -55,7 +56,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   });
 
   const logger = createRootLogger(config.logLevel);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, logger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, logger, options.clock), adapter, {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));

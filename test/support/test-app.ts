@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.setup';
+import type { Clock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createTestDatabase } from './test-database';
 
@@ -22,7 +23,10 @@ export interface TestApp {
  * The real application (same createApp as production) on its own fresh database. Tokens are set
  * unless the test asks for open mode, so auth is exercised everywhere by default.
  */
-export async function startTestApp(env: Record<string, string | undefined> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string | undefined> = {},
+  options: { databaseUrl?: string; clock?: Clock } = {},
+): Promise<TestApp> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     ADMIN_TOKEN,
@@ -31,7 +35,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
     ...env,
   });
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
-  const app = await createApp(config, database.url);
+  const app = await createApp(config, database.url, { clock: options.clock });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {
