@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { inPercentage } from '../bucketing/assign-variant';
 import { ChangeFeedService } from '../database/change-feed.service';
-import { isUuid } from '../experiments/experiment-lookup';
+import { isUuid } from '../common/ids';
 import { RolloutStatus, SERVING_STATUSES } from './rollout.model';
 
 // A safety net only: LISTEN/NOTIFY invalidates entries within milliseconds of a commit.

@@ -7,7 +7,7 @@ import { ConflictError, FieldProblem, InvalidInputError, NotFoundError } from '.
 import { isPlainObject } from '../common/input-checks';
 import { Page } from '../common/pagination';
 import { ChangeFeedService } from '../database/change-feed.service';
-import { isUuid } from '../experiments/experiment-lookup';
+import { isUuid } from '../common/ids';
 import { MetricsService } from '../metrics/metrics.service';
 import type { CreateRolloutDto, RolloutScheduleDto } from './dto/create-rollout.dto';
 import { HealthReportDto, MAX_OBSERVATIONS, ObservationsDto } from './dto/health-report.dto';
