@@ -4,7 +4,7 @@ import { isPlainObject } from '../common/input-checks';
 /**
  * Bounds on the health data clients send (aggregated reports and raw observations), so that one
  * client cannot bury a failing model under an absurd count (`requests: 9e15` would dilute any error
- * rate to zero) or a unit mistake. Pure: no framework, no database. Documented in docs/decisions/010.
+ * rate to zero) or a unit mistake. Pure: no framework, no database. Documented in docs/decisions/011.
  */
 
 /** Requests, errors, labeled and correct of one report: a billion requests per report window is already far more than one replica serves. */

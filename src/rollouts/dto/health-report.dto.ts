@@ -5,7 +5,7 @@ import { MAX_LATENCY_MS, MAX_OBSERVATIONS, MAX_REPORT_COUNT } from '../rollout-h
 const integer = { message: 'must be a non-negative integer' };
 const count = { message: `must be at most ${MAX_REPORT_COUNT} per report` };
 
-/** Bounds: docs/decisions/010-rollout-structure.md ("Health data"); cross-field checks in rollout-health-rules.ts. */
+/** Bounds: docs/decisions/011-health-data-bounds.md; cross-field checks in rollout-health-rules.ts. */
 export class HealthReportDto {
   @ApiProperty({ example: 1000, minimum: 0, maximum: MAX_REPORT_COUNT, description: 'Requests served by the new model in the window' })
   @IsInt(integer)
