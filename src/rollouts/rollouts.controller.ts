@@ -26,7 +26,7 @@ export class RolloutsController {
   constructor(
     private readonly rollouts: RolloutsService,
     private readonly catalog: RolloutCatalogService,
-    private readonly health: RolloutHealthService,
+    private readonly healthData: RolloutHealthService,
   ) {}
 
   @Post()
@@ -164,11 +164,11 @@ export class RolloutsController {
   @Access('client')
   @HttpCode(202)
   @ApiOperation({ summary: 'Aggregated health of the new model over a window (requests, errors, p95 latency, labeled, correct)' })
-  async reportHealth(
+  async health(
     @Param('id') id: string,
     @Body() dto: HealthReportDto,
   ): Promise<{ status: 'recorded'; rolloutId: string; reportId: string }> {
-    return this.health.reportHealth(id, dto);
+    return this.healthData.reportHealth(id, dto);
   }
 
   @Post(':id/observations')
@@ -179,7 +179,7 @@ export class RolloutsController {
     @Param('id') id: string,
     @Body() dto: ObservationsDto,
   ): Promise<{ status: 'recorded'; rolloutId: string; accepted: number }> {
-    return this.health.recordObservations(id, dto);
+    return this.healthData.recordObservations(id, dto);
   }
 
   @Get(':id/history')
