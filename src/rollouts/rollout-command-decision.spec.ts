@@ -1,7 +1,7 @@
 import { ConflictError, InvalidInputError } from '../common/errors';
-import { AdminCommandKind, ALLOWED_COMMANDS, applyCommand, assertAllowed, RolloutCommand } from './rollout-command-decision';
+import { AdminCommandKind, ALLOWED_COMMANDS, applyCommand, assertAllowed, newRollout, RolloutCommand } from './rollout-command-decision';
 import { decideRolloutStep } from './rollout-decision';
-import { DEFAULT_STAGES, DEFAULT_THRESHOLDS } from './rollout-rules';
+import { DEFAULT_STAGES, DEFAULT_THRESHOLDS, newDefinition } from './rollout-rules';
 import { ROLLOUT_STATUSES, RolloutRecord, RolloutStatus, WindowHealth } from './rollout.model';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
@@ -67,6 +67,17 @@ function step(rollout: RolloutRecord, window: Partial<WindowHealth> | null, held
 function rows(result: ReturnType<typeof applyCommand>): Array<[string, number | null, number | null, number | null, string]> {
   return result.history.map((h) => [h.action, h.fromPercentage, h.toPercentage, h.stage, h.actor]);
 }
+
+describe('newRollout', () => {
+  it('should make a draft at 0 % with a created row, which an admin may then start', () => {
+    const { record, history } = newRollout(newDefinition({ name: 'ranker', modelVersion: 'v2' }), 'admin', NOW);
+    expect(record).toMatchObject({ status: 'draft', percentage: 0, currentStage: 0, stageStartedAt: null, createdAt: NOW, updatedAt: NOW });
+    expect(history).toEqual([
+      { at: NOW, action: 'created', fromPercentage: null, toPercentage: 0, stage: 0, reason: null, health: null, actor: 'admin' },
+    ]);
+    expect(applyCommand(record, { kind: 'start', actor: 'admin' }, NOW).patch).toMatchObject({ status: 'running', percentage: 5 });
+  });
+});
 
 describe('applyCommand', () => {
   describe('which status accepts which admin command', () => {

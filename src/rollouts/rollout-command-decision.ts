@@ -236,6 +236,26 @@ function step(rollout: RolloutRecord, command: Extract<RolloutCommand, { kind: '
   }
 }
 
+/** A new rollout: a draft at 0 %, and its `created` history row. */
+export function newRollout(definition: RolloutDefinition, actor: Actor, now: Date): { record: RolloutRecord; history: HistoryEntry[] } {
+  return {
+    record: {
+      ...definition,
+      status: 'draft',
+      percentage: 0,
+      currentStage: 0,
+      stageStartedAt: null,
+      lastHealth: null,
+      rollbackReason: null,
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      completedAt: null,
+    },
+    history: [{ at: now, action: 'created', fromPercentage: null, toPercentage: 0, stage: 0, reason: null, health: null, actor }],
+  };
+}
+
 /** The rollout's next state and history for `command` at `now`; a command its status does not accept → 409. */
 export function applyCommand(rollout: RolloutRecord, command: RolloutCommand, now: Date): CommandResult {
   if (command.kind === 'step') return step(rollout, command, now);

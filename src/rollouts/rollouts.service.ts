@@ -10,7 +10,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import type { CreateRolloutDto } from './dto/create-rollout.dto';
 import type { ListRolloutsQuery, SetPercentageDto, StartRolloutDto } from './dto/rollout-actions.dto';
 import type { UpdateRolloutDto } from './dto/update-rollout.dto';
-import { applyCommand, assertAllowed, RolloutCommand } from './rollout-command-decision';
+import { applyCommand, assertAllowed, newRollout, RolloutCommand } from './rollout-command-decision';
 import { RolloutHistoryEntity } from './rollout-history.entity';
 import { newDefinition, percentageProblems } from './rollout-rules';
 import { rolledBackEvent } from './rollout-webhook-event';
@@ -42,23 +42,9 @@ export class RolloutsService {
     try {
       rollout = await this.store.transaction(async (tx) => {
         await this.assertVersionFree(tx, definition.modelVersion, null);
-        const now = this.clock.now();
-        const created = await this.store.insert(tx, {
-          ...definition,
-          status: 'draft',
-          percentage: 0,
-          currentStage: 0,
-          stageStartedAt: null,
-          lastHealth: null,
-          rollbackReason: null,
-          createdAt: now,
-          updatedAt: now,
-          startedAt: null,
-          completedAt: null,
-        });
-        await this.store.appendHistory(tx, created.id, [
-          { at: now, action: 'created', fromPercentage: null, toPercentage: 0, stage: 0, reason: null, health: null, actor },
-        ]);
+        const { record, history } = newRollout(definition, actor, this.clock.now());
+        const created = await this.store.insert(tx, record);
+        await this.store.appendHistory(tx, created.id, history);
         await this.changes.publish({ entity: 'rollout', id: created.id }, tx);
         return created;
       });
