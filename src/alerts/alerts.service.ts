@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { Page } from '../common/pagination';
 import { ChangeFeedService } from '../database/change-feed.service';
-import { isUuid } from '../experiments/experiment-lookup';
+import { isUuid } from '../common/ids';
 import type { ListAlertsQuery } from './dto/list-alerts.query';
 import { AlertEntity } from './alert.entity';
 import type { AlertStatus, RaiseAlert } from './alert.model';

@@ -1,11 +1,6 @@
 import { EntityManager } from 'typeorm';
+import { isUuid } from '../common/ids';
 import { ExperimentEntity } from './experiment.entity';
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID_PATTERN.test(value);
-}
 
 /**
  * Finds an experiment by `:idOrKey`. Ids are UUIDs and keys are slugs; a non-UUID value is only

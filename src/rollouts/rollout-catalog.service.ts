@@ -1,53 +1,31 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { inPercentage } from '../bucketing/assign-variant';
+import { NotFoundError } from '../common/errors';
+import { isUuid } from '../common/ids';
 import { ChangeFeedService } from '../database/change-feed.service';
-import { isUuid } from '../experiments/experiment-lookup';
-import { RolloutStatus, SERVING_STATUSES } from './rollout.model';
+import { RolloutStore } from './rollout.store';
+import { RolloutSnapshot, SERVING_STATUSES } from './rollout.model';
 
-// A safety net only: LISTEN/NOTIFY invalidates entries within milliseconds of a commit.
+// A safety net only: LISTEN/NOTIFY invalidates entries within milliseconds of a commit. Cache ages are
+// measured in real time (Date.now), not with the Clock: they bound staleness, they decide nothing.
 const MAX_AGE_MS = 30_000;
 // Unknown ids and versions are cached too (so a flood of bad checks cannot reach the database); the bound keeps memory flat.
 const MAX_ENTRIES = 50_000;
-
-/** What a check needs, nothing more. */
-export interface RolloutSnapshot {
-  id: string;
-  name: string;
-  modelVersion: string;
-  status: RolloutStatus;
-  percentage: number;
-}
 
 export interface RolloutDecision {
   useNewModel: boolean;
   percentage: number;
 }
 
+export interface CheckResult extends RolloutDecision {
+  rolloutId: string;
+  modelVersion: string;
+  userId: string;
+}
+
 interface Entry {
   rollout: RolloutSnapshot | null;
   loadedAt: number;
-}
-
-interface Row {
-  id: string;
-  name: string;
-  model_version: string;
-  status: RolloutStatus;
-  percentage: string;
-}
-
-const COLUMNS = 'id, name, model_version, status, percentage';
-/**
- * Which rollout speaks for a model version when several exist (only one can be unfinished):
- * the running or paused one; else the most recently changed finished one (completed or rolled back);
- * else a draft or scheduled one. A new draft never hides a completed rollout of the same version.
- */
-const PRECEDENCE = `CASE WHEN status IN ('running', 'paused') THEN 0 WHEN status IN ('completed', 'rolled_back') THEN 1 ELSE 2 END, updated_at DESC, id`;
-
-function toSnapshot(row: Row): RolloutSnapshot {
-  return { id: row.id, name: row.name, modelVersion: row.model_version, status: row.status, percentage: Number(row.percentage) };
 }
 
 /** `useNewModel` ⇔ the rollout serves the new model and bucket(rollout id, user) < percentage / 100 (§6). */
@@ -57,8 +35,9 @@ export function decideForUser(rollout: RolloutSnapshot, userId: string): Rollout
 }
 
 /**
- * Rollouts for the hot paths (the two check routes and decide), served from memory. Every replica
- * drops what it holds when the change feed says a rollout changed; a hit costs no database round trip.
+ * The rollout hot path: the two check routes and decide's rollouts, answered from memory. Every
+ * replica drops what it holds when the change feed says a rollout changed; a hit costs no database
+ * round trip.
  */
 @Injectable()
 export class RolloutCatalogService implements OnModuleDestroy {
@@ -70,7 +49,7 @@ export class RolloutCatalogService implements OnModuleDestroy {
   private readonly unsubscribe: () => void;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: RolloutStore,
     changes: ChangeFeedService,
   ) {
     this.unsubscribe = changes.subscribe((change) => {
@@ -83,36 +62,18 @@ export class RolloutCatalogService implements OnModuleDestroy {
     this.unsubscribe();
   }
 
-  async findById(id: string): Promise<RolloutSnapshot | null> {
-    if (!isUuid(id)) return null;
-    const key = id.toLowerCase();
-    return this.cached(this.byId, key, async () => {
-      const rows: Row[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM rollouts WHERE id = $1`, [key]);
-      return rows.length > 0 ? toSnapshot(rows[0]) : null;
-    });
+  /** GET /rollouts/:id/check */
+  async check(id: string, userId: string): Promise<CheckResult> {
+    const rollout = await this.findById(id);
+    if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
+    return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, ...decideForUser(rollout, userId) };
   }
 
-  async findByModelVersion(modelVersion: string): Promise<RolloutSnapshot | null> {
-    return this.cached(this.byModelVersion, modelVersion, async () => {
-      const rows: Row[] = await this.dataSource.query(
-        `SELECT ${COLUMNS} FROM rollouts WHERE model_version = $1 ORDER BY ${PRECEDENCE} LIMIT 1`,
-        [modelVersion],
-      );
-      return rows.length > 0 ? toSnapshot(rows[0]) : null;
-    });
-  }
-
-  /** For decide: per model version the rollout that speaks for it, when that one is running, paused or completed. */
-  async listServing(): Promise<RolloutSnapshot[]> {
-    if (this.serving && Date.now() - this.serving.loadedAt < MAX_AGE_MS) return this.serving.rollouts;
-    const generation = this.generation;
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM (SELECT DISTINCT ON (model_version) ${COLUMNS} FROM rollouts ORDER BY model_version, ${PRECEDENCE}) AS chosen
-        WHERE status IN ('running', 'paused', 'completed') ORDER BY model_version`,
-    );
-    const rollouts = rows.map(toSnapshot);
-    if (generation === this.generation) this.serving = { rollouts, loadedAt: Date.now() };
-    return rollouts;
+  /** GET /rollouts/check/:modelVersion */
+  async checkModelVersion(modelVersion: string, userId: string): Promise<CheckResult> {
+    const rollout = await this.findByModelVersion(modelVersion);
+    if (!rollout) throw new NotFoundError(`No rollout for model version ${modelVersion}`);
+    return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, ...decideForUser(rollout, userId) };
   }
 
   /** `rollouts` of POST /decide: `{ "<modelVersion>": { useNewModel, percentage } }`. */
@@ -120,6 +81,25 @@ export class RolloutCatalogService implements OnModuleDestroy {
     const result: Record<string, RolloutDecision> = {};
     for (const rollout of await this.listServing()) result[rollout.modelVersion] = decideForUser(rollout, userId);
     return result;
+  }
+
+  async findById(id: string): Promise<RolloutSnapshot | null> {
+    if (!isUuid(id)) return null;
+    const key = id.toLowerCase();
+    return this.cached(this.byId, key, () => this.store.snapshotById(key));
+  }
+
+  async findByModelVersion(modelVersion: string): Promise<RolloutSnapshot | null> {
+    return this.cached(this.byModelVersion, modelVersion, () => this.store.snapshotByModelVersion(modelVersion));
+  }
+
+  /** Per model version the rollout that speaks for it, when that one is running, paused or completed. */
+  async listServing(): Promise<RolloutSnapshot[]> {
+    if (this.serving && Date.now() - this.serving.loadedAt < MAX_AGE_MS) return this.serving.rollouts;
+    const generation = this.generation;
+    const rollouts = await this.store.servingSnapshots();
+    if (generation === this.generation) this.serving = { rollouts, loadedAt: Date.now() };
+    return rollouts;
   }
 
   invalidate(id: string): void {

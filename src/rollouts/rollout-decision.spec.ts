@@ -1,4 +1,13 @@
-import { assessHealth, decideRolloutStep, describeFailedChecks, nextStageAbove, stageForPercentage, StepAction } from './rollout-decision';
+import {
+  assessHealth,
+  decideRolloutStep,
+  describeFailedChecks,
+  lastHealthOf,
+  nextStageAbove,
+  stageForPercentage,
+  StepAction,
+  StepDecision,
+} from './rollout-decision';
 import type { HealthThresholds, HealthWindow, RolloutStage, RolloutState } from './rollout.model';
 
 const STAGES: RolloutStage[] = [
@@ -177,14 +186,26 @@ describe('decideRolloutStep', () => {
   it.each(cases)('should $action when it $name', ({ rollout: overrides, health, action, target, failed }) => {
     const step = decideRolloutStep(rollout(overrides), health === null ? null : window(health), NOW);
     expect(step.action).toBe(action);
-    if (target !== undefined) expect(step.target).toEqual(target);
-    expect(step.failedChecks.map((c) => c.check)).toEqual(failed ?? []);
+    if (target !== undefined) expect(targetOf(step)).toEqual(target);
+    expect(step.action === 'rollback' ? step.failedChecks.map((c) => c.check) : []).toEqual(failed ?? []);
     expect(step.reason.length).toBeGreaterThan(0);
+  });
+
+  it('should carry the health it judged on every decision about a running rollout, and the failed checks on a rollback', () => {
+    for (const { rollout: overrides, health } of cases) {
+      const state = rollout(overrides);
+      const step = decideRolloutStep(state, health === null ? null : window(health), NOW);
+      if (step.action === 'start') continue;
+      if (state.status === 'running' && health !== null) expect(step.health).not.toBeNull();
+      if (step.action === 'rollback') expect(step.failedChecks).toEqual(step.health.failedChecks);
+      else if (step.health) expect(step.health.failedChecks).toEqual([]);
+    }
   });
 
   it('should report waiting_for_data as the verdict of a hold', () => {
     const step = decideRolloutStep(rollout({ stageStartedAt: hoursAgo(3) }), window({ requests: 42, errors: 1 }), NOW);
-    expect(step.health?.verdict).toBe('waiting_for_data');
+    expect(step.action).toBe('hold');
+    expect(step.action === 'hold' && step.health.verdict).toBe('waiting_for_data');
     expect(step.reason).toContain('42 of 100 requests');
   });
 
@@ -202,6 +223,31 @@ describe('decideRolloutStep', () => {
   it('should be a pure function: the same inputs give the same decision', () => {
     const input = rollout({ stageStartedAt: hoursAgo(2) });
     expect(decideRolloutStep(input, window(), NOW)).toEqual(decideRolloutStep(input, window(), NOW));
+  });
+});
+
+function targetOf(step: StepDecision): { stage: number; percentage: number } | null {
+  return step.action === 'start' || step.action === 'advance' || step.action === 'complete' ? step.target : null;
+}
+
+describe('lastHealthOf', () => {
+  it('should stamp the assessment with the window it measured, its stage and the time', () => {
+    const state = rollout({ currentStage: 1, percentage: 25, stageStartedAt: hoursAgo(1) });
+    const health = assessHealth(window(), THRESHOLDS);
+    expect(lastHealthOf(health, { ...window(), reports: 3, observations: 40 }, state, NOW)).toEqual({
+      ...health,
+      reports: 3,
+      observations: 40,
+      stage: 1,
+      percentage: 25,
+      windowStart: hoursAgo(1).toISOString(),
+      evaluatedAt: NOW.toISOString(),
+    });
+  });
+
+  it('should be null when nothing was measured', () => {
+    expect(lastHealthOf(null, null, rollout(), NOW)).toBeNull();
+    expect(lastHealthOf(assessHealth(window(), THRESHOLDS), null, rollout(), NOW)).toBeNull();
   });
 });
 

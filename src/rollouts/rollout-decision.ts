@@ -1,21 +1,41 @@
-import type { FailedCheck, HealthAssessment, HealthThresholds, HealthWindow, RolloutStage, RolloutState } from './rollout.model';
+import type {
+  FailedCheck,
+  HealthAssessment,
+  HealthThresholds,
+  HealthWindow,
+  LastHealth,
+  RolloutStage,
+  RolloutState,
+  WindowHealth,
+} from './rollout.model';
 
 /**
  * The scheduler's brain, as pure functions of (rollout, health window, now): no clock, no database.
- * The applier in RolloutSchedulerService writes whatever this decides, in one transaction.
+ * `applyCommand` (rollout-command-decision.ts) turns what this decides into the rollout's new state
+ * and history; the scheduler writes them in one transaction.
  */
 
-export type StepAction = 'start' | 'advance' | 'hold' | 'rollback' | 'complete' | 'none';
-
-export interface StepDecision {
-  action: StepAction;
-  reason: string;
-  failedChecks: FailedCheck[];
-  /** The health of the current stage window; null when health was not evaluated (not running). */
-  health: HealthAssessment | null;
-  /** Where `start` and `advance` move to. */
-  target: { stage: number; percentage: number } | null;
+export interface StageTarget {
+  stage: number;
+  percentage: number;
 }
+
+/** One scheduler step. Each action carries what applying it needs, and nothing it cannot have. */
+export type StepDecision =
+  /** `scheduled` and its start time passed: running at stage 0. */
+  | { action: 'start'; reason: string; target: StageTarget }
+  /** Healthy and the stage's time is up: the next stage. */
+  | { action: 'advance'; reason: string; health: HealthAssessment; target: StageTarget }
+  /** Healthy after the last stage's time: completed at 100 %. */
+  | { action: 'complete'; reason: string; health: HealthAssessment; target: StageTarget }
+  /** A threshold breached: back to 0 %. */
+  | { action: 'rollback'; reason: string; health: HealthAssessment; failedChecks: FailedCheck[] }
+  /** The stage's time is up but the window has too few requests to judge. */
+  | { action: 'hold'; reason: string; health: HealthAssessment }
+  /** Nothing to do; the health, when it was measured, is still recorded. */
+  | { action: 'none'; reason: string; health: HealthAssessment | null };
+
+export type StepAction = StepDecision['action'];
 
 const HOUR_MS = 3_600_000;
 
@@ -79,13 +99,23 @@ function formatPercent(value: number): string {
   return `${round(value, 2)} %`;
 }
 
-function decision(
-  action: StepAction,
-  reason: string,
-  health: HealthAssessment | null = null,
-  target: StepDecision['target'] = null,
-): StepDecision {
-  return { action, reason, failedChecks: health?.failedChecks ?? [], health, target };
+/** What the rollout shows as `lastHealth` after a step that measured its window. */
+export function lastHealthOf(
+  health: HealthAssessment | null,
+  window: WindowHealth | null,
+  rollout: Pick<RolloutState, 'currentStage' | 'percentage' | 'stageStartedAt'>,
+  now: Date,
+): LastHealth | null {
+  if (health === null || window === null || rollout.stageStartedAt === null) return null;
+  return {
+    ...health,
+    reports: window.reports,
+    observations: window.observations,
+    stage: rollout.currentStage,
+    percentage: rollout.percentage,
+    windowStart: rollout.stageStartedAt.toISOString(),
+    evaluatedAt: now.toISOString(),
+  };
 }
 
 /**
@@ -99,12 +129,12 @@ function decision(
 export function decideRolloutStep(rollout: RolloutState, health: HealthWindow | null, now: Date): StepDecision {
   if (rollout.status === 'scheduled') {
     if (rollout.startTime !== null && rollout.startTime.getTime() > now.getTime()) {
-      return decision('none', `scheduled to start at ${rollout.startTime.toISOString()}`);
+      return { action: 'none', reason: `scheduled to start at ${rollout.startTime.toISOString()}`, health: null };
     }
-    return decision('start', 'scheduled start time reached', null, { stage: 0, percentage: rollout.stages[0].percentage });
+    return { action: 'start', reason: 'scheduled start time reached', target: { stage: 0, percentage: rollout.stages[0].percentage } };
   }
-  if (rollout.status !== 'running') return decision('none', `rollout is ${rollout.status}`);
-  if (health === null || rollout.stageStartedAt === null) return decision('none', 'no health window to evaluate');
+  if (rollout.status !== 'running') return { action: 'none', reason: `rollout is ${rollout.status}`, health: null };
+  if (health === null || rollout.stageStartedAt === null) return { action: 'none', reason: 'no health window to evaluate', health: null };
 
   const stages = rollout.stages;
   const stage = Math.min(rollout.currentStage, stages.length - 1);
@@ -116,25 +146,37 @@ export function decideRolloutStep(rollout: RolloutState, health: HealthWindow | 
   if (assessment.verdict === 'waiting_for_data') {
     const counted = `${assessment.requests} of ${rollout.healthThresholds.minRequests ?? 0} requests`;
     return due
-      ? decision('hold', `waiting for data: ${counted} in ${stageLabel}, its time is up but it cannot advance`, assessment)
-      : decision('none', `waiting for data: ${counted} in ${stageLabel} so far`, assessment);
+      ? {
+          action: 'hold',
+          reason: `waiting for data: ${counted} in ${stageLabel}, its time is up but it cannot advance`,
+          health: assessment,
+        }
+      : { action: 'none', reason: `waiting for data: ${counted} in ${stageLabel} so far`, health: assessment };
   }
   if (assessment.verdict === 'unhealthy') {
-    return decision('rollback', `health check failed in ${stageLabel}: ${describeFailedChecks(assessment.failedChecks)}`, assessment);
+    return {
+      action: 'rollback',
+      reason: `health check failed in ${stageLabel}: ${describeFailedChecks(assessment.failedChecks)}`,
+      health: assessment,
+      failedChecks: assessment.failedChecks,
+    };
   }
-  if (!due) return decision('none', `${stageLabel} healthy, ${stages[stage].durationHours} h not yet elapsed`, assessment);
+  if (!due)
+    return { action: 'none', reason: `${stageLabel} healthy, ${stages[stage].durationHours} h not yet elapsed`, health: assessment };
 
   const next = nextStageAbove(stages, rollout.percentage);
   if (next === -1) {
-    return decision('complete', `${stageLabel} healthy for ${stages[stage].durationHours} h: rollout complete`, assessment, {
-      stage: stages.length - 1,
-      percentage: 100,
-    });
+    return {
+      action: 'complete',
+      reason: `${stageLabel} healthy for ${stages[stage].durationHours} h: rollout complete`,
+      health: assessment,
+      target: { stage: stages.length - 1, percentage: 100 },
+    };
   }
-  return decision(
-    'advance',
-    `${stageLabel} healthy for ${stages[stage].durationHours} h: advancing to ${formatPercent(stages[next].percentage)}`,
-    assessment,
-    { stage: next, percentage: stages[next].percentage },
-  );
+  return {
+    action: 'advance',
+    reason: `${stageLabel} healthy for ${stages[stage].durationHours} h: advancing to ${formatPercent(stages[next].percentage)}`,
+    health: assessment,
+    target: { stage: next, percentage: stages[next].percentage },
+  };
 }

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { Actor } from '../common/auth/access.decorator';
 import { numericTransformer } from './rollout.entity';
-import type { RolloutAction } from './rollout.model';
+import type { LastHealth, RolloutAction } from './rollout.model';
 
 @Entity({ name: 'rollout_history' })
 export class RolloutHistoryEntity {
@@ -30,7 +30,7 @@ export class RolloutHistoryEntity {
   reason: string | null;
 
   @Column('jsonb', { nullable: true })
-  health: Record<string, unknown> | null;
+  health: LastHealth | null;
 
   @Column('text')
   actor: Actor;

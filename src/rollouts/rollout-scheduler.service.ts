@@ -1,18 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
+import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ChangeFeedService } from '../database/change-feed.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { applyCommand } from './rollout-command-decision';
 import { decideRolloutStep, describeFailedChecks, StepAction, StepDecision } from './rollout-decision';
-import { dueRolloutIds, heldThisStage, lockDueRollout, recordHistory, WindowHealth, windowHealth } from './rollout-queries';
+import { rolledBackEvent } from './rollout-webhook-event';
 import { RolloutWebhookService } from './rollout-webhook.service';
 import { RolloutEntity } from './rollout.entity';
-import type { LastHealth } from './rollout.model';
+import { RolloutStore } from './rollout.store';
 
 export const ROLLOUT_TICK_INTERVAL = 'rollout-scheduler-tick';
 
@@ -36,28 +36,16 @@ interface Applied {
   rollout: RolloutEntity;
   fromPercentage: number;
   step: StepDecision;
-  lastHealth: LastHealth | null;
-  changed: boolean;
-}
-
-function toLastHealth(step: StepDecision, window: WindowHealth, rollout: RolloutEntity, now: Date): LastHealth | null {
-  if (!step.health || !rollout.stageStartedAt) return null;
-  return {
-    ...step.health,
-    reports: window.reports,
-    observations: window.observations,
-    stage: rollout.currentStage,
-    percentage: rollout.percentage,
-    windowStart: rollout.stageStartedAt.toISOString(),
-    evaluatedAt: now.toISOString(),
-  };
+  /** Whether another replica's cache or the stream must hear of it: a change, or a new health verdict. */
+  visible: boolean;
 }
 
 /**
  * Moves rollouts along their schedule (contract §6). Every replica ticks; correctness comes from the
- * database: each rollout is handled in its own transaction under `FOR UPDATE SKIP LOCKED`, its status
- * re-read after the lock, so a stage is advanced once however many replicas tick, and a crash
- * mid-tick leaves the rollout as it was. Side effects outside the database (webhook, metrics) run
+ * database: each rollout is handled in its own transaction under `FOR NO KEY UPDATE SKIP LOCKED`, its
+ * status re-read after the lock, so a stage is advanced once however many replicas tick, and a crash
+ * mid-tick leaves the rollout as it was. What to do comes from the pure decideRolloutStep and
+ * applyCommand; time comes from the Clock. Side effects outside the database (webhook, metrics) run
  * after the commit.
  */
 @Injectable()
@@ -67,13 +55,14 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
   private stopped = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: RolloutStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: SchedulerRegistry,
     private readonly changes: ChangeFeedService,
     private readonly alerts: AlertsService,
     private readonly metrics: MetricsService,
     private readonly webhooks: RolloutWebhookService,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -90,12 +79,13 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
   }
 
   /**
-   * One pass over every due rollout. Calls never overlap in one process: a call made during a tick
-   * waits for it and then runs its own pass (the interval instead skips while a tick runs).
+   * One pass over every due rollout at the Clock's time. Calls never overlap in one process: a call
+   * made during a tick waits for it and then runs its own pass (the interval instead skips while a
+   * tick runs).
    */
-  async tick(now?: Date): Promise<TickSummary> {
+  async tick(): Promise<TickSummary> {
     while (this.current) await this.current.catch(() => undefined);
-    const run = this.runTick(now ?? new Date());
+    const run = this.runTick(this.clock.now());
     this.current = run;
     try {
       return await run;
@@ -110,7 +100,7 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
   }
 
   private async runTick(now: Date): Promise<TickSummary> {
-    const ids = await dueRolloutIds(this.dataSource.manager, now);
+    const ids = await this.store.dueIds(now);
     const summary: TickSummary = { due: ids.length, outcomes: [], failed: 0 };
     for (const id of ids) {
       if (this.stopped) break;
@@ -135,174 +125,45 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
 
   /** One rollout, one transaction: lock, measure, decide, apply. Null when another replica holds it or it is no longer due. */
   private async processOne(id: string, now: Date): Promise<Applied | null> {
-    return this.dataSource.transaction(async (manager) => {
-      const rollout = await lockDueRollout(manager, id);
+    return this.store.transaction(async (tx) => {
+      const rollout = await this.store.lockDue(tx, id);
       if (!rollout) return null;
       const window =
-        rollout.status === 'running' && rollout.stageStartedAt ? await windowHealth(manager, rollout.id, rollout.stageStartedAt) : null;
+        rollout.status === 'running' && rollout.stageStartedAt
+          ? await this.store.windowHealth(tx, rollout.id, rollout.stageStartedAt)
+          : null;
       const step = decideRolloutStep(rollout, window, now);
-      const lastHealth = window ? toLastHealth(step, window, rollout, now) : null;
+      const heldThisStage =
+        step.action === 'hold' && rollout.stageStartedAt !== null
+          ? await this.store.heldThisStage(tx, rollout.id, rollout.currentStage, rollout.stageStartedAt)
+          : false;
+      const { patch, history } = applyCommand(rollout, { kind: 'step', step, window, heldThisStage }, now);
       const fromPercentage = rollout.percentage;
       const previousVerdict = rollout.lastHealth?.verdict ?? null;
-      const changed = await this.apply(manager, rollout, step, lastHealth, now);
-      const visible = changed || (lastHealth !== null && lastHealth.verdict !== previousVerdict);
-      if (visible) await this.changes.publish({ entity: 'rollout', id: rollout.id }, manager);
-      return {
-        outcome: { rolloutId: rollout.id, action: step.action, reason: step.reason },
-        rollout,
-        fromPercentage,
-        step,
-        lastHealth,
-        changed: visible,
-      };
-    });
-  }
-
-  /** Writes what `step` decided; returns whether status, percentage or stage changed. */
-  private async apply(
-    manager: EntityManager,
-    rollout: RolloutEntity,
-    step: StepDecision,
-    lastHealth: LastHealth | null,
-    now: Date,
-  ): Promise<boolean> {
-    const from = rollout.percentage;
-    const health = lastHealth ?? undefined;
-    switch (step.action) {
-      case 'start': {
-        const target = step.target ?? { stage: 0, percentage: rollout.stages[0].percentage };
-        Object.assign(rollout, {
-          status: 'running',
-          currentStage: target.stage,
-          percentage: target.percentage,
-          stageStartedAt: now,
-          startedAt: now,
-          updatedAt: now,
-        });
-        await manager.save(rollout);
-        await recordHistory(manager, rollout.id, {
-          action: 'started',
-          fromPercentage: from,
-          toPercentage: target.percentage,
-          stage: target.stage,
-          reason: step.reason,
-          actor: 'scheduler',
-        });
-        return true;
-      }
-      case 'advance': {
-        const target = step.target!;
-        Object.assign(rollout, {
-          currentStage: target.stage,
-          percentage: target.percentage,
-          stageStartedAt: now,
-          lastHealth,
-          updatedAt: now,
-        });
-        await manager.save(rollout);
-        await recordHistory(manager, rollout.id, {
-          action: 'advanced',
-          fromPercentage: from,
-          toPercentage: target.percentage,
-          stage: target.stage,
-          reason: step.reason,
-          health,
-          actor: 'scheduler',
-        });
-        return true;
-      }
-      case 'complete': {
-        Object.assign(rollout, {
-          status: 'completed',
-          percentage: 100,
-          currentStage: rollout.stages.length - 1,
-          completedAt: now,
-          lastHealth,
-          updatedAt: now,
-        });
-        await manager.save(rollout);
-        await recordHistory(manager, rollout.id, {
-          action: 'completed',
-          fromPercentage: from,
-          toPercentage: 100,
-          stage: rollout.currentStage,
-          reason: step.reason,
-          health,
-          actor: 'scheduler',
-        });
-        return true;
-      }
-      case 'rollback': {
-        const stage = rollout.currentStage;
-        await recordHistory(manager, rollout.id, {
-          action: 'health_failed',
-          fromPercentage: from,
-          toPercentage: from,
-          stage,
-          reason: step.reason,
-          health,
-          actor: 'scheduler',
-        });
-        Object.assign(rollout, {
-          status: 'rolled_back',
-          percentage: 0,
-          rollbackReason: `automatic rollback: ${step.reason}`,
-          lastHealth,
-          updatedAt: now,
-        });
-        await manager.save(rollout);
-        await recordHistory(manager, rollout.id, {
-          action: 'rolled_back',
-          fromPercentage: from,
-          toPercentage: 0,
-          stage,
-          reason: rollout.rollbackReason,
-          health,
-          actor: 'scheduler',
-        });
+      await this.store.update(tx, rollout.id, patch);
+      await this.store.appendHistory(tx, rollout.id, history);
+      Object.assign(rollout, patch);
+      if (step.action === 'rollback') {
         await this.alerts.raise(
           {
             kind: 'rollout_rollback',
             severity: 'critical',
             subjectType: 'rollout',
             subjectId: rollout.id,
-            message: `Rollout ${rollout.name} (${rollout.modelVersion}) was rolled back automatically from ${from} % to 0 %: ${describeFailedChecks(step.failedChecks)}`,
+            message: `Rollout ${rollout.name} (${rollout.modelVersion}) was rolled back automatically from ${fromPercentage} % to 0 %: ${describeFailedChecks(step.failedChecks)}`,
           },
-          manager,
+          tx,
         );
-        return true;
       }
-      case 'hold': {
-        if (rollout.stageStartedAt && !(await heldThisStage(manager, rollout.id, rollout.currentStage, rollout.stageStartedAt))) {
-          await recordHistory(manager, rollout.id, {
-            action: 'held',
-            fromPercentage: from,
-            toPercentage: from,
-            stage: rollout.currentStage,
-            reason: step.reason,
-            health,
-            actor: 'scheduler',
-          });
-        }
-        await this.saveHealth(manager, rollout, lastHealth);
-        return false;
-      }
-      case 'none':
-        await this.saveHealth(manager, rollout, lastHealth);
-        return false;
-    }
-  }
-
-  /** Health alone is not a change of the rollout: updatedAt stays. */
-  private async saveHealth(manager: EntityManager, rollout: RolloutEntity, lastHealth: LastHealth | null): Promise<void> {
-    if (lastHealth === null) return;
-    rollout.lastHealth = lastHealth;
-    await manager.query(`UPDATE rollouts SET last_health = $2 WHERE id = $1`, [rollout.id, JSON.stringify(lastHealth)]);
+      const visible = patch.updatedAt !== undefined || (patch.lastHealth !== undefined && patch.lastHealth?.verdict !== previousVerdict);
+      if (visible) await this.changes.publish({ entity: 'rollout', id: rollout.id }, tx);
+      return { outcome: { rolloutId: rollout.id, action: step.action, reason: step.reason }, rollout, fromPercentage, step, visible };
+    });
   }
 
   private afterCommit(applied: Applied): void {
     const { rollout, step, fromPercentage } = applied;
-    if (applied.changed) this.changes.notifyLocally({ entity: 'rollout', id: rollout.id });
+    if (applied.visible) this.changes.notifyLocally({ entity: 'rollout', id: rollout.id });
     if (step.action === 'start' || step.action === 'advance' || step.action === 'complete' || step.action === 'rollback') {
       this.metrics.setRolloutPercentage(rollout.name, rollout.modelVersion, rollout.percentage);
       this.logger.log(
@@ -314,24 +175,6 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
     this.logger.warn(
       `rollout ${rollout.name} (${rollout.modelVersion}) ROLLED BACK automatically from ${fromPercentage} % to 0 %: ${step.reason}`,
     );
-    this.webhooks.send(rollout.webhookUrl, {
-      event: 'rollout.rolled_back',
-      trigger: 'automatic',
-      at: rollout.updatedAt.toISOString(),
-      rollout: {
-        id: rollout.id,
-        name: rollout.name,
-        modelVersion: rollout.modelVersion,
-        baselineVersion: rollout.baselineVersion,
-        status: rollout.status,
-        percentage: rollout.percentage,
-      },
-      fromPercentage,
-      toPercentage: 0,
-      stage: rollout.currentStage,
-      reason: rollout.rollbackReason ?? step.reason,
-      failedChecks: step.failedChecks,
-      health: applied.lastHealth,
-    });
+    this.webhooks.send(rollout.webhookUrl, rolledBackEvent(rollout, fromPercentage, 'automatic', step.failedChecks));
   }
 }

@@ -1,26 +1,15 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import type { RolloutWebhookEvent } from './rollout-webhook-event';
 
 const ATTEMPTS = 4;
 const FIRST_RETRY_MS = 1000;
 const TIMEOUT_MS = 5000;
 
-export interface RolloutWebhookEvent {
-  event: 'rollout.rolled_back';
-  trigger: 'automatic' | 'manual';
-  at: string;
-  rollout: { id: string; name: string; modelVersion: string; baselineVersion: string | null; status: string; percentage: number };
-  fromPercentage: number;
-  toPercentage: number;
-  stage: number;
-  reason: string;
-  failedChecks: unknown[];
-  health: unknown;
-}
-
 /**
- * POSTs rollout events to the rollout's `webhookUrl` and `ROLLOUT_WEBHOOK_URL`, after the commit.
+ * POSTs rollout events (built by rollout-webhook-event.ts) to the rollout's `webhookUrl` and
+ * `ROLLOUT_WEBHOOK_URL`; callers call `send` after the commit, never inside a transaction.
  * Fire and forget: each delivery has a timeout and is retried with exponential backoff (1, 2, 4 s)
  * on network errors, 429 and 5xx; nothing here can block or fail the caller. Pending deliveries are
  * dropped at shutdown (the rollback itself is in history and alerts either way).

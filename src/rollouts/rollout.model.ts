@@ -1,3 +1,5 @@
+import type { Actor } from '../common/auth/access.decorator';
+
 /** Rollout types shared by the pure decision code, the service and the responses (no framework imports). */
 
 export const ROLLOUT_STATUSES = ['draft', 'scheduled', 'running', 'paused', 'completed', 'rolled_back'] as const;
@@ -77,6 +79,62 @@ export interface LastHealth extends HealthAssessment {
   percentage: number;
   windowStart: string;
   evaluatedAt: string;
+}
+
+/** What the stage window held when the scheduler measured it: the health plus how many rows made it. */
+export interface WindowHealth extends HealthWindow {
+  reports: number;
+  observations: number;
+}
+
+/** What the hot path (check, decide) needs of a rollout, nothing more. */
+export interface RolloutSnapshot {
+  id: string;
+  name: string;
+  modelVersion: string;
+  status: RolloutStatus;
+  percentage: number;
+}
+
+/** What an admin defines on create and may change with PATCH (in draft; afterwards description and thresholds). */
+export interface RolloutDefinition {
+  name: string;
+  description: string | null;
+  modelVersion: string;
+  baselineVersion: string | null;
+  startTime: Date | null;
+  stages: RolloutStage[];
+  healthThresholds: HealthThresholds;
+  webhookUrl: string | null;
+}
+
+/** A rollout as stored, without its id: what commands read and patch. */
+export interface RolloutRecord extends RolloutDefinition {
+  status: RolloutStatus;
+  percentage: number;
+  currentStage: number;
+  stageStartedAt: Date | null;
+  lastHealth: LastHealth | null;
+  rollbackReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+/** The columns one command changes. */
+export type RolloutPatch = Partial<RolloutRecord>;
+
+/** One history row as a command writes it; the store adds the rollout id. */
+export interface HistoryEntry {
+  at: Date;
+  action: RolloutAction;
+  fromPercentage: number | null;
+  toPercentage: number | null;
+  stage: number | null;
+  reason: string | null;
+  health: LastHealth | null;
+  actor: Actor;
 }
 
 /** What the pure decision needs to know about a rollout. */

@@ -31,7 +31,7 @@ export interface RolloutHistoryResponse {
   toPercentage: number | null;
   stage: number | null;
   reason: string | null;
-  health: Record<string, unknown> | null;
+  health: LastHealth | null;
   actor: Actor;
 }
 

@@ -15,13 +15,19 @@ import {
   toRolloutHistoryResponse,
   toRolloutResponse,
 } from './rollout.response';
+import { RolloutCatalogService } from './rollout-catalog.service';
+import { RolloutHealthService } from './rollout-health.service';
 import { RolloutsService } from './rollouts.service';
 
 @ApiTags('rollouts')
 @ApiBearerAuth()
 @Controller('api/v1/rollouts')
 export class RolloutsController {
-  constructor(private readonly rollouts: RolloutsService) {}
+  constructor(
+    private readonly rollouts: RolloutsService,
+    private readonly catalog: RolloutCatalogService,
+    private readonly healthData: RolloutHealthService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a staged model rollout (draft)' })
@@ -41,7 +47,7 @@ export class RolloutsController {
   @Access('client')
   @ApiOperation({ summary: 'Should this user get the new model? (by model version; served from memory)' })
   async checkModelVersion(@Param('modelVersion') modelVersion: string, @Query() query: UserIdQuery): Promise<RolloutCheckResponse> {
-    return this.rollouts.checkModelVersion(modelVersion, query.userId);
+    return this.catalog.checkModelVersion(modelVersion, query.userId);
   }
 
   @Get(':id')
@@ -151,7 +157,7 @@ export class RolloutsController {
   @Access('client')
   @ApiOperation({ summary: 'Should this user get the new model? (served from memory)' })
   async check(@Param('id') id: string, @Query() query: UserIdQuery): Promise<RolloutCheckResponse> {
-    return this.rollouts.check(id, query.userId);
+    return this.catalog.check(id, query.userId);
   }
 
   @Post(':id/health')
@@ -162,7 +168,7 @@ export class RolloutsController {
     @Param('id') id: string,
     @Body() dto: HealthReportDto,
   ): Promise<{ status: 'recorded'; rolloutId: string; reportId: string }> {
-    return this.rollouts.reportHealth(id, dto);
+    return this.healthData.reportHealth(id, dto);
   }
 
   @Post(':id/observations')
@@ -173,7 +179,7 @@ export class RolloutsController {
     @Param('id') id: string,
     @Body() dto: ObservationsDto,
   ): Promise<{ status: 'recorded'; rolloutId: string; accepted: number }> {
-    return this.rollouts.recordObservations(id, dto);
+    return this.healthData.recordObservations(id, dto);
   }
 
   @Get(':id/history')

@@ -3,17 +3,20 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AlertsModule } from '../alerts/alerts.module';
 import { RolloutCatalogService } from './rollout-catalog.service';
+import { RolloutHealthService } from './rollout-health.service';
 import { RolloutHistoryEntity } from './rollout-history.entity';
 import { RolloutSchedulerService } from './rollout-scheduler.service';
 import { RolloutWebhookService } from './rollout-webhook.service';
 import { RolloutEntity } from './rollout.entity';
+import { RolloutStore } from './rollout.store';
 import { RolloutsController } from './rollouts.controller';
 import { RolloutsService } from './rollouts.service';
 
 @Module({
+  // Both repositories are injected, into RolloutStore only.
   imports: [ScheduleModule.forRoot(), TypeOrmModule.forFeature([RolloutEntity, RolloutHistoryEntity]), AlertsModule],
   controllers: [RolloutsController],
-  providers: [RolloutsService, RolloutCatalogService, RolloutSchedulerService, RolloutWebhookService],
+  providers: [RolloutStore, RolloutsService, RolloutHealthService, RolloutCatalogService, RolloutSchedulerService, RolloutWebhookService],
   exports: [RolloutsService, RolloutCatalogService, RolloutSchedulerService],
 })
 export class RolloutsModule {}

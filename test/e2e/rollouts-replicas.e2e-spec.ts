@@ -1,5 +1,7 @@
 import { Client } from 'pg';
+import { ManualClock } from '../../src/common/clock';
 import { RolloutSchedulerService } from '../../src/rollouts/rollout-scheduler.service';
+import { RolloutWebhookService } from '../../src/rollouts/rollout-webhook.service';
 import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
 import {
   countRows,
@@ -7,8 +9,9 @@ import {
   getRollout,
   HEALTHY_REPORT,
   history,
+  HOUR_MS,
   report,
-  sleep,
+  SHORT_STAGE_HOURS,
   startRollout,
   startWebhookReceiver,
   tick,
@@ -16,22 +19,38 @@ import {
   WebhookReceiver,
 } from './rollouts-support';
 
+const STAGE_MS = SHORT_STAGE_HOURS * HOUR_MS;
+
+/** Every replica ticks at the same moment, `rounds` times: the races SKIP LOCKED must settle. */
+async function tickAll(replicas: TestApp[], rounds = 3): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.all(replicas.map((replica) => tick(replica)));
+}
+
+/** Polls a replica until its check (from its cache) shows `percentage`: the change reached it through LISTEN/NOTIFY. */
+async function checkShows(replica: TestApp, path: string, percentage: number): Promise<Record<string, any>> {
+  return waitFor(`check at ${percentage} %`, async () => {
+    const res = await replica.http.get(path).set(asClient).expect(200);
+    return res.body.percentage === percentage ? res.body : undefined;
+  });
+}
+
 /**
- * Several service instances on one database, all ticking every second (and, to make the races
- * likelier, also ticked directly all at once): every stage must still be advanced exactly once.
+ * Three service instances on one database and one ManualClock, ticked all at once over and over:
+ * every stage must still be advanced exactly once, whichever replica gets the row lock.
  */
 describe(`${RolloutSchedulerService.name} with three replicas`, () => {
   let replicas: TestApp[];
   let db: Client;
   let hook: WebhookReceiver;
+  const clock = new ManualClock(Date.now());
 
   beforeAll(async () => {
     hook = await startWebhookReceiver();
-    const env = { ROLLOUT_TICK_SECONDS: '1', ROLLOUT_WEBHOOK_URL: hook.url };
-    const first = await startTestApp(env);
+    const env = { ROLLOUT_WEBHOOK_URL: hook.url };
+    const first = await startTestApp(env, { clock });
     const others = [
-      await startTestApp(env, { databaseUrl: first.databaseUrl }),
-      await startTestApp(env, { databaseUrl: first.databaseUrl }),
+      await startTestApp(env, { databaseUrl: first.databaseUrl, clock }),
+      await startTestApp(env, { databaseUrl: first.databaseUrl, clock }),
     ];
     replicas = [first, ...others];
     db = new Client({ connectionString: first.databaseUrl });
@@ -45,44 +64,20 @@ describe(`${RolloutSchedulerService.name} with three replicas`, () => {
     await hook.close();
   });
 
-  /** All three replicas tick at the same moment, over and over, until stopped. */
-  function hammer(): { stop: () => Promise<void> } {
-    let running = true;
-    const loop = (async () => {
-      while (running) {
-        await Promise.all(replicas.map((replica) => tick(replica)));
-        await sleep(50);
-      }
-    })();
-    return {
-      stop: async () => {
-        running = false;
-        await loop;
-      },
-    };
-  }
-
   it('should advance each stage exactly once and complete once', async () => {
     const [a, b, c] = replicas;
     const r = await createRollout(a);
     await startRollout(b, r.id);
-    const ticking = hammer();
-    let turn = 0;
-    const done = await waitFor(
-      'completion',
-      async () => {
-        // Reports arrive at whichever replica the load balancer picks.
-        await report(replicas[turn++ % 3], r.id, HEALTHY_REPORT).catch(() => undefined);
-        const current = await getRollout(c, r.id);
-        return current.status === 'completed' ? current : undefined;
-      },
-      40_000,
-      200,
-    );
-    await sleep(1500); // more ticks on every replica after completion change nothing
-    await ticking.stop();
+    for (let stage = 0; stage < 5; stage++) {
+      // Reports arrive at whichever replica the load balancer picks.
+      await report(replicas[stage % 3], r.id, HEALTHY_REPORT);
+      await tickAll(replicas);
+      clock.advance(STAGE_MS);
+      await tickAll(replicas);
+    }
+    await tickAll(replicas); // more ticks on every replica after completion change nothing
 
-    expect(done).toMatchObject({ percentage: 100, currentStage: 4 });
+    expect(await getRollout(c, r.id)).toMatchObject({ status: 'completed', percentage: 100, currentStage: 4 });
     const rows = await history(a, r.id);
     expect(rows.map((h) => [h.action, h.toPercentage, h.stage])).toEqual([
       ['created', 0, 0],
@@ -97,65 +92,65 @@ describe(`${RolloutSchedulerService.name} with three replicas`, () => {
 
     // Every replica's check cache heard of the change (LISTEN/NOTIFY), whichever replica made it.
     for (const replica of replicas) {
-      const check = await replica.http.get(`/api/v1/rollouts/${r.id}/check?userId=u-42`).set(asClient).expect(200);
-      expect(check.body).toMatchObject({ useNewModel: true, percentage: 100 });
+      expect(await checkShows(replica, `/api/v1/rollouts/${r.id}/check?userId=u-42`, 100)).toMatchObject({ useNewModel: true });
     }
   });
 
   it('should roll back exactly once, with one alert and one webhook call', async () => {
     const [a, b, c] = replicas;
-    const r = await createRollout(a, { name: 'bad model', modelVersion: 'v-bad' });
-    await startRollout(a, r.id);
-    // Every replica caches the rollout at 5 % before the rollback.
-    for (const replica of replicas) await replica.http.get(`/api/v1/rollouts/check/v-bad?userId=u-1`).set(asClient).expect(200);
-    const ticking = hammer();
-    await report(b, r.id, { requests: 1000, errors: 300 });
-    await waitFor('rollback', async () => ((await getRollout(c, r.id)).status === 'rolled_back' ? true : undefined));
-    await sleep(1500);
-    await ticking.stop();
+    const sends = jest.spyOn(RolloutWebhookService.prototype, 'send');
+    try {
+      const r = await createRollout(a, { name: 'bad model', modelVersion: 'v-bad' });
+      await startRollout(a, r.id);
+      // Every replica caches the rollout at 5 % before the rollback.
+      for (const replica of replicas) await replica.http.get(`/api/v1/rollouts/check/v-bad?userId=u-1`).set(asClient).expect(200);
+      await report(b, r.id, { requests: 1000, errors: 300 });
+      await tickAll(replicas);
 
-    expect(await countRows(db, `SELECT count(*) FROM rollout_history WHERE rollout_id = $1 AND action = 'health_failed'`, [r.id])).toBe(1);
-    expect(await countRows(db, `SELECT count(*) FROM rollout_history WHERE rollout_id = $1 AND action = 'rolled_back'`, [r.id])).toBe(1);
-    const alerts = await a.http.get('/api/v1/alerts').set(asAdmin).expect(200);
-    expect(alerts.body.items.filter((alert: any) => alert.subjectId === r.id)).toHaveLength(1);
-    await waitFor('webhook', async () => (hook.received.some((d) => d.body.rollout.id === r.id) ? true : undefined), 5000);
-    await sleep(500);
-    expect(hook.received.filter((d) => d.body.rollout.id === r.id)).toHaveLength(1);
-    for (const replica of replicas) {
-      const check = await replica.http.get(`/api/v1/rollouts/check/v-bad?userId=u-1`).set(asClient).expect(200);
-      expect(check.body).toMatchObject({ useNewModel: false, percentage: 0 });
+      expect(await getRollout(c, r.id)).toMatchObject({ status: 'rolled_back', percentage: 0 });
+      expect(await countRows(db, `SELECT count(*) FROM rollout_history WHERE rollout_id = $1 AND action = 'health_failed'`, [r.id])).toBe(
+        1,
+      );
+      expect(await countRows(db, `SELECT count(*) FROM rollout_history WHERE rollout_id = $1 AND action = 'rolled_back'`, [r.id])).toBe(1);
+      const alerts = await a.http.get('/api/v1/alerts').set(asAdmin).expect(200);
+      expect(alerts.body.items.filter((alert: any) => alert.subjectId === r.id)).toHaveLength(1);
+      // Sent after the commit by the one replica that rolled it back; every tick has returned, so no other send can follow.
+      expect(sends.mock.calls.filter(([, event]) => event.rollout.id === r.id)).toHaveLength(1);
+      await waitFor('webhook', async () => (hook.received.some((d) => d.body.rollout.id === r.id) ? true : undefined));
+      expect(hook.received.filter((d) => d.body.rollout.id === r.id)).toHaveLength(1);
+      for (const replica of replicas) {
+        expect(await checkShows(replica, `/api/v1/rollouts/check/v-bad?userId=u-1`, 0)).toMatchObject({ useNewModel: false });
+      }
+    } finally {
+      sends.mockRestore();
     }
   });
 });
 
 describe(`${RolloutSchedulerService.name} across a restart`, () => {
   it('should continue a rollout from where it was after the service restarts', async () => {
-    const before = await startTestApp();
+    const clock = new ManualClock(Date.now());
+    const before = await startTestApp({}, { clock });
     const r = await createRollout(before);
     await startRollout(before, r.id);
     for (const percentage of [25, 50]) {
       await report(before, r.id);
-      await sleep(1900);
+      clock.advance(STAGE_MS);
       await tick(before);
       expect((await getRollout(before, r.id)).percentage).toBe(percentage);
     }
     const databaseUrl = before.databaseUrl;
     await before.close({ keepDatabase: true });
 
-    const after = await startTestApp({ ROLLOUT_TICK_SECONDS: '1' }, { databaseUrl });
+    const after = await startTestApp({}, { databaseUrl, clock });
     try {
       expect(await getRollout(after, r.id)).toMatchObject({ status: 'running', percentage: 50, currentStage: 2 });
-      const done = await waitFor(
-        'completion after restart',
-        async () => {
-          await report(after, r.id).catch(() => undefined);
-          const current = await getRollout(after, r.id);
-          return current.status === 'completed' ? current : undefined;
-        },
-        30_000,
-        250,
-      );
-      expect(done.percentage).toBe(100);
+      for (let stage = 2; stage < 5; stage++) {
+        await report(after, r.id);
+        clock.advance(STAGE_MS);
+        await tick(after);
+      }
+      expect(await getRollout(after, r.id)).toMatchObject({ status: 'completed', percentage: 100 });
       expect((await history(after, r.id)).map((h) => [h.action, h.toPercentage, h.actor])).toEqual([
         ['created', 0, 'admin'],
         ['started', 5, 'admin'],

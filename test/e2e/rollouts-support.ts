@@ -1,14 +1,16 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
+import { ManualClock } from '../../src/common/clock';
 import { RolloutSchedulerService, TickSummary } from '../../src/rollouts/rollout-scheduler.service';
-import { asAdmin, asClient, TestApp } from '../support/test-app';
+import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
 
 /** Helpers shared by the rollout e2e specs (not a spec itself). */
 
 export const PERCENTAGES = [5, 25, 50, 75, 100];
 /** 0.0005 h = 1.8 s per stage. */
 export const SHORT_STAGE_HOURS = 0.0005;
+export const HOUR_MS = 3_600_000;
 
 export const HEALTHY_REPORT = { requests: 1000, errors: 10, latencyP95Ms: 120, labeled: 200, correct: 180 };
 
@@ -52,8 +54,35 @@ export async function history(t: TestApp, id: string): Promise<Array<Record<stri
   return (await t.http.get(`/api/v1/rollouts/${id}/history`).set(asAdmin).expect(200)).body;
 }
 
-export function tick(t: TestApp, now?: Date): Promise<TickSummary> {
-  return t.app.get(RolloutSchedulerService).tick(now);
+/** One scheduler pass at the app's Clock time (tests move a ManualClock, then tick). */
+export function tick(t: TestApp): Promise<TickSummary> {
+  return t.app.get(RolloutSchedulerService).tick();
+}
+
+export type ClockedApp = TestApp & { db: Client; clock: ManualClock };
+
+/**
+ * The app on a ManualClock that starts at the real time (so dates in request bodies stay plausible),
+ * with a pg client on its database. The interval tick stays at the test default (an hour) unless
+ * `env` says otherwise: the tests tick themselves.
+ */
+export async function startClockedApp(
+  env: Record<string, string | undefined> = {},
+  options: { clock?: ManualClock; databaseUrl?: string } = {},
+): Promise<ClockedApp> {
+  const clock = options.clock ?? new ManualClock(Date.now());
+  const t = await startTestApp(env, { clock, databaseUrl: options.databaseUrl });
+  const db = new Client({ connectionString: t.databaseUrl });
+  await db.connect();
+  return {
+    ...t,
+    db,
+    clock,
+    async close(closeOptions) {
+      await db.end();
+      await t.close(closeOptions);
+    },
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,23 +104,31 @@ export async function countRows(db: Client, sql: string, params: unknown[] = [])
 
 export interface WebhookReceiver {
   url: string;
-  received: Array<{ body: any; headers: http.IncomingHttpHeaders; at: number }>;
+  received: Array<{ body: any; headers: http.IncomingHttpHeaders }>;
   /** Status codes to answer with, in order; 200 once exhausted. */
   responses: number[];
+  /** Answers the deliveries held so far (with `hold`) and every later one at once. */
+  release(): void;
   close(): Promise<void>;
 }
 
-/** A local HTTP server standing in for the team's webhook endpoint. */
-export async function startWebhookReceiver(responses: number[] = []): Promise<WebhookReceiver> {
+/** A local HTTP server standing in for the team's webhook endpoint; with `hold` it answers nothing until `release`. */
+export async function startWebhookReceiver(responses: number[] = [], options: { hold?: boolean } = {}): Promise<WebhookReceiver> {
   const received: WebhookReceiver['received'] = [];
   const queue = [...responses];
+  let holding = options.hold ?? false;
+  const held: Array<() => void> = [];
   const server = http.createServer((req, res) => {
     let data = '';
     req.on('data', (chunk: Buffer) => (data += chunk.toString()));
     req.on('end', () => {
-      received.push({ body: data ? JSON.parse(data) : null, headers: req.headers, at: Date.now() });
-      res.statusCode = queue.shift() ?? 200;
-      res.end();
+      received.push({ body: data ? JSON.parse(data) : null, headers: req.headers });
+      const answer = (): void => {
+        res.statusCode = queue.shift() ?? 200;
+        res.end();
+      };
+      if (holding) held.push(answer);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -100,6 +137,10 @@ export async function startWebhookReceiver(responses: number[] = []): Promise<We
     url: `http://127.0.0.1:${port}/hooks/rollouts`,
     received,
     responses: queue,
+    release: () => {
+      holding = false;
+      for (const answer of held.splice(0)) answer();
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

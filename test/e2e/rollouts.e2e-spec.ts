@@ -1,15 +1,29 @@
 import { Client } from 'pg';
 import { inPercentage } from '../../src/bucketing/assign-variant';
-import { RolloutsService } from '../../src/rollouts/rollouts.service';
-import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
-import { countRows, createRollout, getRollout, HEALTHY_REPORT, history, rolloutBody, stages, startRollout } from './rollouts-support';
+import { CHANGE_CHANNEL, ChangeFeedService } from '../../src/database/change-feed.service';
+import { RolloutCatalogService } from '../../src/rollouts/rollout-catalog.service';
+import { MAX_LATENCY_MS, MAX_REPORT_COUNT } from '../../src/rollouts/rollout-health-rules';
+import { asAdmin, asClient } from '../support/test-app';
+import {
+  ClockedApp,
+  countRows,
+  createRollout,
+  getRollout,
+  HEALTHY_REPORT,
+  history,
+  HOUR_MS,
+  rolloutBody,
+  stages,
+  startClockedApp,
+  startRollout,
+} from './rollouts-support';
 
 describe('Rollouts API', () => {
-  let t: TestApp & { db: Client };
+  let t: ClockedApp;
   let db: Client;
 
   beforeAll(async () => {
-    t = await startTestAppWithDatabase();
+    t = await startClockedApp();
     db = t.db;
   });
   afterAll(async () => {
@@ -220,7 +234,9 @@ describe('Rollouts API', () => {
   describe('list and get', () => {
     it('should page newest first and filter by status and model version', async () => {
       const a = await createRollout(t, { name: 'a', modelVersion: 'va' });
+      t.clock.advance(1000);
       const b = await createRollout(t, { name: 'b', modelVersion: 'vb' });
+      t.clock.advance(1000);
       const c = await createRollout(t, { name: 'c', modelVersion: 'vc' });
       await startRollout(t, b.id);
 
@@ -319,12 +335,16 @@ describe('Rollouts API', () => {
       expect(started.body).toMatchObject({ status: 'running', percentage: 5, currentStage: 0 });
       expect(started.body.stageStartedAt).toBe(started.body.startedAt);
 
+      t.clock.advance(60_000);
       const paused = await t.http.post(`/api/v1/rollouts/${r.id}/pause`).set(asAdmin).send({ reason: 'weekend' }).expect(200);
       expect(paused.body).toMatchObject({ status: 'paused', percentage: 5 });
       expect((await t.http.post(`/api/v1/rollouts/${r.id}/pause`).set(asAdmin)).status).toBe(409);
+      t.clock.advance(60_000);
       const resumed = await t.http.put(`/api/v1/rollouts/${r.id}/resume`).set(asAdmin).expect(200);
       expect(resumed.body.status).toBe('running');
-      expect(new Date(resumed.body.stageStartedAt).getTime()).toBeGreaterThan(new Date(started.body.stageStartedAt).getTime());
+      // The stage timer restarts on resume: time spent paused does not count.
+      expect(new Date(resumed.body.stageStartedAt).getTime()).toBe(t.clock.now().getTime());
+      expect(new Date(resumed.body.stageStartedAt).getTime() - new Date(started.body.stageStartedAt).getTime()).toBe(120_000);
 
       const manual = await t.http
         .put(`/api/v1/rollouts/${r.id}/percentage`)
@@ -378,7 +398,7 @@ describe('Rollouts API', () => {
     });
 
     it('should schedule a rollout whose start time is in the future', async () => {
-      const startTime = new Date(Date.now() + 3_600_000).toISOString();
+      const startTime = new Date(t.clock.now().getTime() + HOUR_MS).toISOString();
       const r = await createRollout(t, { schedule: { startTime, stages: stages(1) } });
       const res = await t.http.post(`/api/v1/rollouts/${r.id}/start`).set(asAdmin).expect(200);
       expect(res.body).toMatchObject({ status: 'scheduled', percentage: 0, stageStartedAt: null, schedule: { startTime } });
@@ -392,7 +412,7 @@ describe('Rollouts API', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.details).toEqual([expect.objectContaining({ field: 'startTime' })]);
       expect(await snapshot()).toEqual(before);
-      const future = new Date(Date.now() + 60_000).toISOString();
+      const future = new Date(t.clock.now().getTime() + 60_000).toISOString();
       const ok = await t.http.post(`/api/v1/rollouts/${r.id}/start`).set(asAdmin).send({ startTime: future }).expect(200);
       expect(ok.body).toMatchObject({ status: 'scheduled', schedule: { startTime: future } });
     });
@@ -498,21 +518,53 @@ describe('Rollouts API', () => {
     it('should serve a repeated check without a database round trip', async () => {
       const r = await createRollout(t);
       await startRollout(t, r.id);
-      const service = t.app.get(RolloutsService);
+      // The start's own NOTIFY comes back to this replica and empties its cache: wait for it (a marker sent after it arrives after it).
+      const feed = t.app.get(ChangeFeedService);
+      const markerId = `marker-${r.id}`;
+      const markerSeen = new Promise<void>((resolve) => {
+        const unsubscribe = feed.subscribe((change) => {
+          if (change !== 'resync' && change.id === markerId) {
+            unsubscribe();
+            resolve();
+          }
+        });
+      });
+      await db.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify({ entity: 'alert', id: markerId })]);
+      await markerSeen;
+      const service = t.app.get(RolloutCatalogService);
       await service.check(r.id, 'warm-up');
       await service.checkModelVersion('v2.0.0', 'warm-up');
-      // With the rollout table locked by another session, a query would hang; cached checks must not.
+      // With the rollout table locked by this session, a query would wait for the lock; cached checks never do.
       await db.query('BEGIN');
       await db.query('LOCK TABLE rollouts IN ACCESS EXCLUSIVE MODE');
+      const lock = await db.query(`SELECT pg_backend_pid() AS pid`);
+      const other = new Client({ connectionString: t.databaseUrl });
+      await other.connect();
       try {
-        const started = Date.now();
-        for (let i = 0; i < 1000; i++) {
-          await service.check(r.id, `u-${i}`);
-          await service.checkModelVersion('v2.0.0', `u-${i}`);
-        }
-        expect(Date.now() - started).toBeLessThan(2000);
+        let done = false;
+        const checks = (async () => {
+          for (let i = 0; i < 1000; i++) {
+            await service.check(r.id, `u-${i}`);
+            await service.checkModelVersion('v2.0.0', `u-${i}`);
+          }
+          done = true;
+          return 'answered from memory';
+        })();
+        // Answers as soon as some session waits for the lock this test holds, instead of letting the test hang.
+        const blocked = (async () => {
+          while (!done) {
+            const { rows } = await other.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND $1 = ANY(pg_blocking_pids(pid))`,
+              [lock.rows[0].pid],
+            );
+            if (rows[0].n > 0) return 'a check went to the database';
+          }
+          return 'answered from memory';
+        })();
+        expect(await Promise.race([checks, blocked])).toBe('answered from memory');
       } finally {
         await db.query('ROLLBACK');
+        await other.end();
       }
     });
   });
@@ -522,7 +574,7 @@ describe('Rollouts API', () => {
       const r = await createRollout(t);
       await startRollout(t, r.id);
       await t.http.put(`/api/v1/rollouts/${r.id}/percentage`).set(asAdmin).send({ percentage: 25 }).expect(200);
-      const service = t.app.get(RolloutsService);
+      const service = t.app.get(RolloutCatalogService);
       const users = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
       const at25 = new Set<string>();
       for (const userId of users) if ((await service.check(r.id, userId)).useNewModel) at25.add(userId);
@@ -622,6 +674,17 @@ describe('Rollouts API', () => {
       ],
       ['missing errors', { requests: 10 }, 'errors'],
       ['an unknown field', { requests: 10, errors: 0, cpu: 0.5 }, 'cpu'],
+      // Bounds (docs/decisions/011): one client must not bury a failing model under absurd numbers.
+      ['requests: 9e15', { requests: 9e15, errors: 0 }, 'requests'],
+      ['requests above 1e9', { requests: MAX_REPORT_COUNT + 1, errors: 0 }, 'requests'],
+      ['errors above 1e9', { requests: MAX_REPORT_COUNT, errors: MAX_REPORT_COUNT + 1 }, 'errors'],
+      ['labeled above 1e9', { requests: 10, errors: 0, labeled: MAX_REPORT_COUNT + 1 }, 'labeled'],
+      ['correct above 1e9', { requests: 10, errors: 0, labeled: MAX_REPORT_COUNT, correct: MAX_REPORT_COUNT + 1 }, 'correct'],
+      ['negative labeled', { requests: 10, errors: 0, labeled: -1 }, 'labeled'],
+      ['fractional correct', { requests: 10, errors: 0, labeled: 5, correct: 1.5 }, 'correct'],
+      ['latency above an hour', { requests: 10, errors: 0, latencyP95Ms: MAX_LATENCY_MS + 1 }, 'latencyP95Ms'],
+      ['a window that ends more than 5 minutes from now', { requests: 10, errors: 0, windowEnd: '2999-01-01T00:00:00Z' }, 'windowEnd'],
+      ['a window that starts before 2000', { requests: 10, errors: 0, windowStart: '1970-01-01T00:00:00Z' }, 'windowStart'],
     ];
 
     it.each(badReports)('should refuse a report with %s (400) and store nothing', async (_, body, field) => {
@@ -634,6 +697,19 @@ describe('Rollouts API', () => {
       expect(await snapshot()).toEqual(before);
     });
 
+    it.each([
+      ['requests', '{"requests": 1e999, "errors": 0}'],
+      ['latencyP95Ms', '{"requests": 10, "errors": 0, "latencyP95Ms": 1e999}'],
+    ])('should refuse an infinite %s written as 1e999 (400) and store nothing', async (field, body) => {
+      const r = await createRollout(t);
+      await startRollout(t, r.id);
+      const before = await snapshot();
+      const res = await t.http.post(`/api/v1/rollouts/${r.id}/health`).set(asClient).set('content-type', 'application/json').send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.details).toEqual([expect.objectContaining({ field })]);
+      expect(await snapshot()).toEqual(before);
+    });
+
     it('should refuse bad observation batches with 400 naming the item, and store none of the batch', async () => {
       const r = await createRollout(t);
       await startRollout(t, r.id);
@@ -642,6 +718,7 @@ describe('Rollouts API', () => {
         [[], 'observations'],
         [Array.from({ length: 10_001 }, () => ({ latencyMs: 1 })), 'observations'],
         [[{ latencyMs: 10 }, { latencyMs: -1 }], 'observations[1].latencyMs'],
+        [[{ latencyMs: MAX_LATENCY_MS + 1 }], 'observations[0].latencyMs'],
         [[{ latencyMs: 10, error: 'no' }], 'observations[0].error'],
         [[{ latencyMs: 10, correct: 1 }], 'observations[0].correct'],
         [[{ latencyMs: 10, colour: 'red' }], 'observations[0].colour'],
