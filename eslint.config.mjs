@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     // The pure core: no framework, no database.
-    files: ['src/stats/**/*.ts', 'src/bucketing/**/*.ts', 'src/**/*.decision.ts', 'src/**/*-decision.ts'],
+    files: ['src/stats/**/*.ts', 'src/bucketing/**/*.ts', 'src/**/*.decision.ts', 'src/**/*-decision.ts', 'src/**/*-rules.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@nestjs/*', 'typeorm', 'pg', '**/*.service', '**/*.entity'] }],
     },
