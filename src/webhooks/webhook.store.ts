@@ -56,6 +56,12 @@ export interface ClaimedDelivery {
 
 type Raw = Record<string, unknown>;
 
+/** TypeORM answers UPDATE and DELETE with `[rows, rowCount]` and every other statement with the rows. */
+async function modify(manager: EntityManager, sql: string, params: unknown[]): Promise<Raw[]> {
+  const result = (await manager.query(sql, params)) as unknown[];
+  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? (result[0] as Raw[]) : (result as Raw[]);
+}
+
 const SUBSCRIPTION_COLUMNS = `id, url, events, format, description, active, secret, previous_secret, previous_secret_expires_at, created_at, updated_at`;
 const DELIVERY_COLUMNS = `id, subscription_id, event, status, attempts, next_attempt_at, last_attempt_at, last_status_code, last_error, created_at, delivered_at`;
 
@@ -151,7 +157,8 @@ export async function updateSubscription(
   now: Date,
 ): Promise<SubscriptionRow | null> {
   // COALESCE cannot tell "leave it" from "set it to null" for the description: a flag says which.
-  const rows: Raw[] = await manager.query(
+  const rows: Raw[] = await modify(
+    manager,
     `UPDATE webhook_subscriptions
         SET url = COALESCE($2, url),
             events = COALESCE($3, events),
@@ -176,7 +183,7 @@ export async function updateSubscription(
 }
 
 export async function deleteSubscription(manager: EntityManager, id: string): Promise<boolean> {
-  const rows: Raw[] = await manager.query(`DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id`, [id]);
+  const rows: Raw[] = await modify(manager, `DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id`, [id]);
   return rows.length > 0;
 }
 
@@ -188,7 +195,8 @@ export async function rotateSecret(
   previousExpiresAt: Date,
   now: Date,
 ): Promise<SubscriptionRow | null> {
-  const rows: Raw[] = await manager.query(
+  const rows: Raw[] = await modify(
+    manager,
     `UPDATE webhook_subscriptions
         SET previous_secret = secret, previous_secret_expires_at = $3, secret = $2, updated_at = $4
       WHERE id = $1
@@ -289,7 +297,8 @@ export async function redeliver(
   deliveryId: string,
   now: Date,
 ): Promise<DeliveryRow | null> {
-  const rows: Raw[] = await manager.query(
+  const rows: Raw[] = await modify(
+    manager,
     `UPDATE webhook_deliveries
         SET status = 'pending', attempts = 0, next_attempt_at = $3, delivered_at = NULL
       WHERE id = $1 AND subscription_id = $2
@@ -307,7 +316,8 @@ export async function redeliver(
  * again after the lease and another sender (or this one, restarted) takes it.
  */
 export async function claimDue(manager: EntityManager, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
-  const rows: Raw[] = await manager.query(
+  const rows: Raw[] = await modify(
+    manager,
     `WITH due AS (
        SELECT id, subscription_id FROM webhook_deliveries
         WHERE status = 'pending' AND next_attempt_at <= $1
@@ -337,7 +347,8 @@ export async function claimDue(manager: EntityManager, now: Date, leaseUntil: Da
 
 /** Success counts even when the lease ran out and another sender took the row meanwhile. */
 export async function recordDelivered(manager: EntityManager, id: string, statusCode: number, now: Date): Promise<boolean> {
-  const rows: Raw[] = await manager.query(
+  const rows: Raw[] = await modify(
+    manager,
     `UPDATE webhook_deliveries
         SET status = 'delivered', delivered_at = $3, last_status_code = $2, last_error = NULL
       WHERE id = $1 AND status = 'pending'
@@ -359,7 +370,8 @@ export async function recordFailure(
   error: string,
   nextAttemptAt: Date | null,
 ): Promise<boolean> {
-  const rows: Raw[] = await manager.query(
+  const rows: Raw[] = await modify(
+    manager,
     `UPDATE webhook_deliveries
         SET status = CASE WHEN $5::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
             next_attempt_at = COALESCE($5, next_attempt_at),
@@ -373,7 +385,8 @@ export async function recordFailure(
 
 /** An attempt cut short by shutdown: not counted, due again at once (another replica may take it). */
 export async function releaseClaim(manager: EntityManager, id: string, attempts: number, now: Date): Promise<void> {
-  await manager.query(
+  await modify(
+    manager,
     `UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = $3
       WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
     [id, attempts, now],
@@ -389,7 +402,8 @@ export async function pendingStats(manager: EntityManager): Promise<{ pending: n
 
 /** Finished deliveries older than `before`, a bounded batch at a time. */
 export async function pruneFinished(manager: EntityManager, before: Date, limit: number): Promise<number> {
-  const rows: Raw[] = await manager.query(
+  const rows: Raw[] = await modify(
+    manager,
     `DELETE FROM webhook_deliveries WHERE id IN (
        SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1 LIMIT $2)
      RETURNING id`,
