@@ -18,6 +18,9 @@ export type Behaviour = { status: number; headers?: Record<string, string>; body
 export class Receiver {
   readonly received: Received[] = [];
   fallback: Behaviour = { status: 204 };
+  /** The most requests that were open at the same moment. */
+  maxOpen = 0;
+  private open = 0;
   private readonly queued: Behaviour[] = [];
   private readonly sockets = new Set<Socket>();
 
@@ -56,6 +59,7 @@ export class Receiver {
     this.received.length = 0;
     this.queued.length = 0;
     this.fallback = { status: 204 };
+    this.maxOpen = 0;
   }
 
   async close(): Promise<void> {
@@ -64,6 +68,9 @@ export class Receiver {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.open++;
+    this.maxOpen = Math.max(this.maxOpen, this.open);
+    res.on('close', () => this.open--);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
