@@ -26,7 +26,8 @@ export class Receiver {
 
   private constructor(private readonly server: http.Server) {}
 
-  static async start(): Promise<Receiver> {
+  /** On `port` (to come back where a subscription points after being down), or any free one. */
+  static async start(port = 0): Promise<Receiver> {
     const server = http.createServer();
     const receiver = new Receiver(server);
     server.on('connection', (socket) => {
@@ -34,7 +35,7 @@ export class Receiver {
       socket.on('close', () => receiver.sockets.delete(socket));
     });
     server.on('request', (req, res) => receiver.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return receiver;
   }
 
