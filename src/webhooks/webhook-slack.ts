@@ -4,7 +4,7 @@
  */
 import type { FailedCheckLike, RolloutEventData, RolloutEventType, WebhookEvent } from './webhook-events';
 
-/** Slack treats &, < and > as control characters in text (https://api.slack.com/reference/surfaces/formatting). */
+/** Slack reads &, < and > in message text as markup (links, mentions): escaped, a name stays a name. */
 export function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
