@@ -40,6 +40,8 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   private current: Promise<SenderTickSummary> | null = null;
   private readonly shutdown = new AbortController();
   private lastPruneAt = 0;
+  /** While ticks keep failing (database down) one warning is enough, and one line when they recover. */
+  private failing = false;
   /** Math.random in production; tests fix it to know the retry times. */
   random: () => number = Math.random;
 
@@ -80,7 +82,16 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
 
   private onInterval(): void {
     if (this.current || this.shutdown.signal.aborted) return;
-    this.tick().catch((error: Error) => this.logger.warn(`webhook sender tick failed, retrying next tick: ${error.message}`));
+    this.tick().then(
+      () => {
+        if (this.failing) this.logger.log('webhook sender recovered');
+        this.failing = false;
+      },
+      (error: Error) => {
+        if (!this.failing) this.logger.warn(`webhook sender tick failed, retrying every tick until it works: ${error.message}`);
+        this.failing = true;
+      },
+    );
   }
 
   private async runTick(): Promise<SenderTickSummary> {

@@ -442,3 +442,38 @@ describe('Webhook delivery', () => {
     expect((await t.http.get('/metrics').expect(200)).text).toMatch(/^experimentation_webhook_oldest_pending_seconds 0$/m);
   });
 });
+
+describe('Webhook sender at shutdown', () => {
+  it('should hand a POST cut short by shutdown back at once, uncounted, for another replica to send with the same webhook-id', async () => {
+    const receiver = await Receiver.start();
+    const env = { WEBHOOK_TICK_SECONDS: '3600', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TIMEOUT_SECONDS: '60' };
+    const a = await startTestApp(env);
+    const b = await startTestApp(env, { databaseUrl: a.databaseUrl });
+    try {
+      const hook = (
+        await a.http
+          .post('/api/v1/webhooks')
+          .set(asAdmin)
+          .send({ url: receiver.url(), events: ['*'] })
+          .expect(201)
+      ).body;
+      const test = (await a.http.post(`/api/v1/webhooks/${hook.id}/test`).set(asAdmin).expect(202)).body;
+      receiver.answer('hang');
+      const ticking = b.app.get(WebhookSender).tick();
+      while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+
+      // B stops while its POST waits for an answer that would take up to 60 s.
+      await b.close();
+      expect(await ticking).toMatchObject({ attempted: 1, delivered: 0, retrying: 0, failed: 0 });
+      const [row] = (await a.http.get(`/api/v1/webhooks/${hook.id}/deliveries`).set(asAdmin).expect(200)).body.items;
+      expect(row).toMatchObject({ id: test.id, status: 'pending', attempts: 0 });
+      expect(new Date(row.nextAttemptAt).getTime()).toBeLessThanOrEqual(Date.now());
+
+      expect(await a.app.get(WebhookSender).tick()).toMatchObject({ attempted: 1, delivered: 1 });
+      expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([test.id, test.id]);
+    } finally {
+      await a.close();
+      await receiver.close();
+    }
+  });
+});
