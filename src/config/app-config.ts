@@ -87,6 +87,13 @@ function url(env: Env, name: string, protocols: readonly string[]): string | nul
   return raw;
 }
 
+/** A positive number of seconds up to `max` (timers take at most ~24.8 days, and a webhook timeout of hours helps no one). */
+function seconds(env: Env, name: string, fallback: number, max: number): number {
+  const value = positiveNumber(env, name, fallback);
+  if (value > max) throw new ConfigError(`${name} must be at most ${max} seconds, got "${present(env, name)}"`);
+  return value;
+}
+
 /** Standard Webhooks secrets: `whsec_` + base64 of 24–64 random bytes. */
 function webhookSecret(env: Env, name: string): string | null {
   const raw = present(env, name);
@@ -160,8 +167,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     resultsCacheSeconds: integer(env, 'RESULTS_CACHE_SECONDS', 30, 0, 86400),
     webhookSecret: webhookSecret(env, 'WEBHOOK_SECRET'),
     webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
-    webhookTickSeconds: positiveNumber(env, 'WEBHOOK_TICK_SECONDS', 1),
-    webhookTimeoutSeconds: positiveNumber(env, 'WEBHOOK_TIMEOUT_SECONDS', 10),
+    webhookTickSeconds: seconds(env, 'WEBHOOK_TICK_SECONDS', 1, 3600),
+    webhookTimeoutSeconds: seconds(env, 'WEBHOOK_TIMEOUT_SECONDS', 10, 300),
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']),
   };
 }
