@@ -21,6 +21,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ResultsModule } from './results/results.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { StreamModule } from './stream/stream.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { RateLimitGuard } from './security/rate-limit.guard';
 
 @Module({})
@@ -42,6 +43,7 @@ export class AppModule {
         AlertsModule,
         RolloutsModule,
         StreamModule,
+        WebhooksModule,
         DashboardModule,
       ],
       providers: [

@@ -15,6 +15,10 @@ import type {
   RolloutHistoryEntry,
   RolloutStatus,
   Timeseries,
+  DeliveryStatus,
+  WebhookDelivery,
+  WebhookSubscription,
+  WebhookWithSecret,
 } from './types';
 
 const BASE = '/api/v1';
@@ -144,5 +148,18 @@ export const api = {
       request<Page<Alert>>('GET', withQuery('/alerts', query)),
     acknowledge: (id: string) => request<Alert>('POST', `/alerts/${enc(id)}/acknowledge`),
     resolve: (id: string) => request<Alert>('POST', `/alerts/${enc(id)}/resolve`),
+  },
+  webhooks: {
+    list: (query: { limit?: number; offset?: number }) => request<Page<WebhookSubscription>>('GET', withQuery('/webhooks', query)),
+    get: (id: string) => request<WebhookSubscription>('GET', `/webhooks/${enc(id)}`),
+    create: (body: unknown) => request<WebhookWithSecret>('POST', '/webhooks', body),
+    update: (id: string, body: unknown) => request<WebhookSubscription>('PATCH', `/webhooks/${enc(id)}`, body),
+    remove: (id: string) => request<void>('DELETE', `/webhooks/${enc(id)}`),
+    rotateSecret: (id: string) => request<WebhookWithSecret>('POST', `/webhooks/${enc(id)}/rotate-secret`),
+    test: (id: string) => request<WebhookDelivery>('POST', `/webhooks/${enc(id)}/test`),
+    deliveries: (id: string, query: { status?: DeliveryStatus | ''; limit?: number; offset?: number }) =>
+      request<Page<WebhookDelivery>>('GET', withQuery(`/webhooks/${enc(id)}/deliveries`, query)),
+    redeliver: (id: string, deliveryId: string) =>
+      request<WebhookDelivery>('POST', `/webhooks/${enc(id)}/deliveries/${enc(deliveryId)}/redeliver`),
   },
 };

@@ -10,6 +10,8 @@ import { RolloutCreate } from './pages/rollout-create';
 import { RolloutDetail } from './pages/rollout-detail';
 import { RolloutsList } from './pages/rollouts-list';
 import { SignIn } from './pages/sign-in';
+import { WebhookDetail } from './pages/webhooks-detail';
+import { WebhooksPage } from './pages/webhooks';
 import { Link, match, navigate, usePath } from './router';
 import type { Alert } from './types';
 import { useResource } from './use-resource';
@@ -123,6 +125,9 @@ function Shell({ openMode, onSignOut }: { openMode: boolean; onSignOut: () => vo
           <Link href="/rollouts" aria-current={section === 'rollouts' ? 'page' : undefined}>
             Rollouts
           </Link>
+          <Link href="/webhooks" aria-current={section === 'webhooks' ? 'page' : undefined}>
+            Webhooks
+          </Link>
           <Link href="/alerts" aria-current={section === 'alerts' ? 'page' : undefined} data-testid="alerts-link">
             Alerts{' '}
             <span class={`count ${count > 0 ? 'has-alerts' : ''}`} data-testid="alert-badge" aria-label={`${count} open alerts`}>
@@ -175,6 +180,9 @@ function Route({ path, query, onAlertsChanged }: { path: string; query: URLSearc
   params = match('/rollouts/:id', path);
   if (params) return <RolloutDetail key={params.id} id={params.id} />;
   if (path === '/alerts') return <AlertsPage query={query} onChanged={onAlertsChanged} />;
+  if (path === '/webhooks') return <WebhooksPage query={query} />;
+  params = match('/webhooks/:id', path);
+  if (params) return <WebhookDetail key={params.id} id={params.id} />;
   return (
     <main>
       <h1>Page not found</h1>

@@ -229,3 +229,36 @@ export interface Alert {
   acknowledgedAt: string | null;
   resolvedAt: string | null;
 }
+
+export type WebhookFormat = 'standard' | 'slack';
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  events: string[];
+  format: WebhookFormat;
+  description: string | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+  previousSecretExpiresAt: string | null;
+}
+
+/** Create and rotate-secret answers: the only time the secret is shown. */
+export interface WebhookWithSecret extends WebhookSubscription {
+  secret: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  event: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}

@@ -23,6 +23,14 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   corsOrigins: string[] | true | false;
   resultsCacheSeconds: number;
+  /** Signs deliveries to the legacy rollout `webhookUrl` / ROLLOUT_WEBHOOK_URL; unset → unsigned (docs/webhooks.md). */
+  webhookSecret: string | null;
+  /** Lets webhooks target loopback and private addresses (local development, tests); never link-local. */
+  webhookAllowPrivate: boolean;
+  webhookTickSeconds: number;
+  webhookTimeoutSeconds: number;
+  /** Where people reach the dashboard, for links in notifications. */
+  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +83,27 @@ function url(env: Env, name: string, protocols: readonly string[]): string | nul
   }
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+/** A positive number of seconds up to `max` (timers take at most ~24.8 days, and a webhook timeout of hours helps no one). */
+function seconds(env: Env, name: string, fallback: number, max: number): number {
+  const value = positiveNumber(env, name, fallback);
+  if (value > max) throw new ConfigError(`${name} must be at most ${max} seconds, got "${present(env, name)}"`);
+  return value;
+}
+
+/** Standard Webhooks secrets: `whsec_` + base64 of 24–64 random bytes. */
+function webhookSecret(env: Env, name: string): string | null {
+  const raw = present(env, name);
+  if (raw === undefined) return null;
+  const key = raw.startsWith('whsec_') ? raw.slice('whsec_'.length) : '';
+  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(key) && key.length % 4 === 0 ? Buffer.from(key, 'base64').length : 0;
+  if (bytes < 24 || bytes > 64) {
+    throw new ConfigError(
+      `${name} must be whsec_ followed by the base64 of 24 to 64 random bytes (e.g. node -e "console.log('whsec_' + require('crypto').randomBytes(32).toString('base64'))")`,
+    );
   }
   return raw;
 }
@@ -136,5 +165,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600000, 1, 1_000_000_000),
     corsOrigins,
     resultsCacheSeconds: integer(env, 'RESULTS_CACHE_SECONDS', 30, 0, 86400),
+    webhookSecret: webhookSecret(env, 'WEBHOOK_SECRET'),
+    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    webhookTickSeconds: seconds(env, 'WEBHOOK_TICK_SECONDS', 1, 3600),
+    webhookTimeoutSeconds: seconds(env, 'WEBHOOK_TIMEOUT_SECONDS', 10, 300),
+    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']),
   };
 }
