@@ -23,6 +23,7 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   corsOrigins: string[] | true | false;
   resultsCacheSeconds: number;
+  analysisTickSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -136,5 +137,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600000, 1, 1_000_000_000),
     corsOrigins,
     resultsCacheSeconds: integer(env, 'RESULTS_CACHE_SECONDS', 30, 0, 86400),
+    analysisTickSeconds: integer(env, 'ANALYSIS_TICK_SECONDS', 300, 10, 86400),
   };
 }
