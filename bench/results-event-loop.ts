@@ -11,7 +11,8 @@
  * issue 13: 20,000 events for 4 users, one day apart. DATABASE_URL reuses a server (a database
  * `results_event_loop` is created in it and kept, so a second run skips the seeding); without it an
  * embedded PostgreSQL is started in a temporary directory. RESULTS_EL_DATABASE / RESULTS_EL_KEY name
- * another database / an experiment already seeded there (its seeding is then skipped).
+ * another database / an experiment already seeded there (its seeding is then skipped);
+ * RESULTS_EL_ONLY=<regex> measures only the matching requests, RESULTS_EL_REPEAT=n each n times.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -168,8 +169,12 @@ async function main(): Promise<void> {
       `/api/v1/experiments/el-spread/results/timeseries?interval=day`,
       `/api/v1/experiments/el-spread/results/timeseries?interval=hour`,
     ];
+    const only = process.env.RESULTS_EL_ONLY ? new RegExp(process.env.RESULTS_EL_ONLY) : null;
     const rows: Row[] = [];
-    for (const request of requests) rows.push(await measure(base, request));
+    const repeat = Number(process.env.RESULTS_EL_REPEAT ?? 1);
+    for (const request of requests.filter((r) => !only || only.test(r))) {
+      for (let i = 0; i < repeat; i++) rows.push(await measure(base, request));
+    }
     log(
       `\nEvent-loop delay per request (scale ${scale}: ${fmt(1_000_000 * scale)} users, ${fmt(10_000_000 * scale)} events; budget ${BUDGET_MS} ms)`,
     );

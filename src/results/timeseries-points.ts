@@ -16,7 +16,7 @@ const MIN_POINTS = 30;
 /** Per-point work ∝ metrics analysed × variants; this bounds their product summed over the series. */
 const POINT_WORK_BUDGET = 40_000;
 /** Longest stretch of synchronous work before the event loop gets a turn. */
-const SLICE_MS = 8;
+const SLICE_MS = 5;
 
 /** How many points a series may have, so that its total work stays bounded whatever the experiment's width. */
 export function maxPointsFor(metrics: number, variants: number): number {

@@ -286,6 +286,15 @@ describe('Results API', () => {
     const mean = await t.http.get('/api/v1/stats/sample-size?baselineMean=10&stdDev=5&minDetectableEffect=1').set(asAdmin);
     // 2·(1.959964 + 0.841621)²·25/1 = 392.4 → 393
     expect(mean.body.perVariant).toBe(393);
+    // More than two variants: each comparison at the Bonferroni level α/(k − 1) (issue 15):
+    // n_conv(0.1, 0.12, 1 − 0.05/2, 0.8) = 4651.4 → 4652 (I15.ss.conv(0.1,+0.02abs,3 variants))
+    const three = await t.http.get('/api/v1/stats/sample-size?baselineRate=0.1&minDetectableEffect=0.02&variants=3').set(asAdmin);
+    expect(three.body).toMatchObject({ perVariant: 4652, total: 13956, inputs: { comparisons: 2, alphaAdjustment: 'bonferroni' } });
+    expect(three.body.inputs.adjustedAlpha).toBeCloseTo(0.025, 15);
+    const unadjusted = await t.http
+      .get('/api/v1/stats/sample-size?baselineRate=0.1&minDetectableEffect=0.02&variants=3&correction=none')
+      .set(asAdmin);
+    expect(unadjusted.body).toMatchObject({ perVariant: 3841, inputs: { comparisons: 1, alphaAdjustment: 'none' } });
     expect((await t.http.get('/api/v1/stats/sample-size?baselineRate=0.1&minDetectableEffect=0').set(asAdmin)).status).toBe(400);
     expect((await t.http.get('/api/v1/stats/sample-size?baselineRate=abc&minDetectableEffect=0.1').set(asAdmin)).status).toBe(400);
     expect((await t.http.get('/api/v1/stats/sample-size?minDetectableEffect=0.1').set(asAdmin)).status).toBe(400);
