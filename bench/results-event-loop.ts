@@ -4,7 +4,7 @@
  * alone with perf_hooks.monitorEventLoopDelay sampling every 5 ms, and the worst delay is printed
  * next to the wall time. The budget is 100 ms per request.
  *
- *   npm run build && node dist/bench/results-event-loop.js
+ *   npm run bench:event-loop     (npm run build && node dist/bench/results-event-loop.js)
  *
  * Data: a 1M-user / 10M-event experiment shaped like bench/results-scale.ts (purchase primary,
  * revenue secondary mean, refund guardrail; RESULTS_EL_SCALE=0.1 → 100k / 1M), and the hostile one of
