@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { AlertsModule } from './alerts/alerts.module';
+import { AnalysisModule } from './analysis/analysis.module';
 import { AssignmentsModule } from './assignments/assignments.module';
 import { AuthGuard } from './common/auth/auth.guard';
 import type { Clock } from './common/clock';
@@ -39,6 +40,7 @@ export class AppModule {
         AssignmentsModule,
         DecideModule,
         ResultsModule,
+        AnalysisModule,
         EventsModule,
         AlertsModule,
         RolloutsModule,

@@ -59,6 +59,25 @@ export class AlertsService {
     throw new Error(`alert ${input.kind} for ${input.subjectType} ${input.subjectId}: neither raised nor found`);
   }
 
+  /**
+   * Resolves the unresolved alert of a kind for a subject, if any (its condition cleared), in the
+   * caller's transaction; returns how many were resolved (0 or 1).
+   */
+  async resolveOpen(
+    input: Pick<RaiseAlert, 'kind' | 'subjectType' | 'subjectId'>,
+    at: Date,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<number> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `UPDATE alerts SET status = 'resolved', resolved_at = $4, acknowledged_at = coalesce(acknowledged_at, $4)
+        WHERE kind = $1 AND subject_type = $2 AND subject_id = $3 AND status IN ('open', 'acknowledged')
+        RETURNING id`,
+      [input.kind, input.subjectType, input.subjectId, at],
+    );
+    for (const row of rows) await this.changes.publish({ entity: 'alert', id: row.id }, manager);
+    return rows.length;
+  }
+
   async list(query: ListAlertsQuery): Promise<Page<AlertEntity>> {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;

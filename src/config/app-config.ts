@@ -31,6 +31,7 @@ export interface AppConfig {
   webhookTimeoutSeconds: number;
   /** Where people reach the dashboard, for links in notifications. */
   publicUrl: string | null;
+  analysisTickSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -170,5 +171,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookTickSeconds: seconds(env, 'WEBHOOK_TICK_SECONDS', 1, 3600),
     webhookTimeoutSeconds: seconds(env, 'WEBHOOK_TIMEOUT_SECONDS', 10, 300),
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']),
+    analysisTickSeconds: integer(env, 'ANALYSIS_TICK_SECONDS', 300, 10, 86400),
   };
 }

@@ -85,6 +85,16 @@ const EVENT_AGGREGATE_SQL = `
    WHERE experiment_id = $1
    GROUP BY variant, event_name`;
 
+/**
+ * The same in numeric, for when Σ total leaves the double range (PostgreSQL raises "value out of
+ * range" rather than return Infinity): read as text, it becomes Infinity in Node, never an error.
+ */
+const EVENT_AGGREGATE_EXACT_SQL = `
+  SELECT variant, event_name, count(*)::int AS users, sum(events)::bigint AS count, sum(total::text::numeric)::text AS sum
+    FROM event_user_totals
+   WHERE experiment_id = $1
+   GROUP BY variant, event_name`;
+
 const ASSIGNMENT_AGGREGATE_SQL = `
   SELECT variant, count(*)::int AS users, sum(exposures)::bigint AS exposures
     FROM assignments
@@ -143,13 +153,25 @@ export class EventStore {
       const assignments: { variant: string; users: number; exposures: string }[] = await manager.query(ASSIGNMENT_AGGREGATE_SQL, [
         experimentId,
       ]);
-      const events: { variant: string; event_name: string; users: number; count: string; sum: number }[] = await manager.query(
-        EVENT_AGGREGATE_SQL,
-        [experimentId],
-      );
+      type EventRowRaw = { variant: string; event_name: string; users: number; count: string; sum: number | string };
+      let events: EventRowRaw[];
+      try {
+        await manager.query('SAVEPOINT event_aggregate');
+        events = await manager.query(EVENT_AGGREGATE_SQL, [experimentId]);
+      } catch (error) {
+        if (postgresErrorCode(error) !== '22003') throw error;
+        await manager.query('ROLLBACK TO SAVEPOINT event_aggregate');
+        events = await manager.query(EVENT_AGGREGATE_EXACT_SQL, [experimentId]);
+      }
       return {
         assignments: assignments.map((r) => ({ variant: r.variant, users: r.users, exposures: Number(r.exposures) })),
-        events: events.map((r) => ({ variant: r.variant, eventName: r.event_name, users: r.users, count: Number(r.count), sum: r.sum })),
+        events: events.map((r) => ({
+          variant: r.variant,
+          eventName: r.event_name,
+          users: r.users,
+          count: Number(r.count),
+          sum: Number(r.sum),
+        })),
       };
     });
   }

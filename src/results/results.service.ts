@@ -1,17 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AlertsService } from '../alerts/alerts.service';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
 import { InvalidInputError } from '../common/errors';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { AnalysisKind, Experiment } from '../experiments/experiment.model';
 import { ExperimentsService } from '../experiments/experiments.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { AnalysisResult, analyzeExperiment, analyzeTimeseriesPoint, TimeseriesPoint } from '../stats';
+import { AnalysisResult, analyzeExperiment, TimeseriesPoint, timeseriesMetrics } from '../stats';
 import { conversionSampleSize, meanSampleSize, SampleSizeResult } from '../stats/sample-size';
 import type { SampleSizeQuery } from './dto/sample-size.query';
-import { assignmentsPerBucket, metricAggregates, metricPerBucket, usersPerVariant } from './results.queries';
+import { resultsSnapshot, timeseriesBuckets } from './results.queries';
+import { buildPoints, maxPointsFor, timeseriesWindow } from './timeseries-points';
 
 export interface ResultsResponse extends AnalysisResult {
   experimentId: string;
@@ -32,9 +33,14 @@ interface CacheEntry {
   result: ResultsResponse;
 }
 
-// A long experiment by the hour stays readable; older points are dropped from the front.
-const MAX_POINTS = 2000;
+/** The cache is per replica and small: one entry per experiment and analysis kind, oldest dropped first. */
+const MAX_CACHE_ENTRIES = 1000;
 
+/**
+ * Results and time series of an experiment. Reading them has no side effects: no alert, no write.
+ * Alerts and the periodic refresh belong to the analysis job (src/analysis), which calls `compute`
+ * and hands the result back through `remember`.
+ */
 @Injectable()
 export class ResultsService {
   private readonly cache = new Map<string, CacheEntry>();
@@ -44,7 +50,7 @@ export class ResultsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly experiments: ExperimentsService,
     private readonly metrics: MetricsService,
-    private readonly alerts: AlertsService,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -54,22 +60,29 @@ export class ResultsService {
   async results(idOrKey: string, options: { analysis?: AnalysisKind; fresh?: boolean } = {}): Promise<ResultsResponse> {
     const experiment = await this.experiments.get(idOrKey);
     const analysis = options.analysis ?? experiment.analysis;
-    const cacheKey = `${experiment.id}:${analysis}`;
-    const version = `${experiment.updatedAt.toISOString()}:${experiment.status}`;
-    const cached = this.cache.get(cacheKey);
-    if (!options.fresh && cached && cached.version === version && Date.now() - cached.at < this.config.resultsCacheSeconds * 1000) {
+    const cached = this.cache.get(this.cacheKey(experiment, analysis));
+    if (
+      !options.fresh &&
+      cached &&
+      cached.version === versionOf(experiment) &&
+      this.clock.now().getTime() - cached.at < this.config.resultsCacheSeconds * 1000
+    ) {
       return cached.result;
     }
+    const result = await this.compute(experiment, analysis);
+    this.remember(experiment, analysis, result);
+    return result;
+  }
 
+  /** Computes the results now from one database snapshot (`manager`: inside a caller's transaction). */
+  async compute(experiment: Experiment, analysis: AnalysisKind = experiment.analysis, manager?: EntityManager): Promise<ResultsResponse> {
     const started = process.hrtime.bigint();
-    const [users, aggregates] = await Promise.all([
-      usersPerVariant(this.db, experiment.id),
-      metricAggregates(
-        this.db,
-        experiment.id,
-        experiment.metrics.map((m) => m.name),
-      ),
-    ]);
+    const { users, aggregates } = await resultsSnapshot(
+      manager ?? this.db,
+      experiment.id,
+      experiment.metrics.map((m) => m.name),
+      experiment.metrics.filter((m) => m.type === 'mean').map((m) => m.name),
+    );
     const usersOf = new Map(users.map((u) => [u.variant, u.users]));
     const analysisResult = analyzeExperiment({
       analysis,
@@ -90,43 +103,39 @@ export class ResultsService {
         ),
       })),
     });
-    const result: ResultsResponse = {
+    this.metrics.analysisDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return {
       experimentId: experiment.id,
       key: experiment.key,
       status: experiment.status,
-      computedAt: new Date().toISOString(),
+      computedAt: this.clock.now().toISOString(),
       ...analysisResult,
     };
-    this.metrics.recordAnalysis(experiment.key, Number(process.hrtime.bigint() - started) / 1e9, result.isSignificant);
-    this.cache.set(cacheKey, { at: Date.now(), version, result });
-    await this.raiseAlerts(experiment, result);
-    return result;
   }
 
-  /** SRM and guardrail failures become alerts (deduplicated: one unresolved alert per kind and experiment). */
-  private async raiseAlerts(experiment: Experiment, result: ResultsResponse): Promise<void> {
-    if (experiment.status !== 'running' && experiment.status !== 'paused') return;
-    const subject = { subjectType: 'experiment' as const, subjectId: experiment.id };
-    if (result.srm.mismatch) {
-      await this.alerts.raise({ kind: 'srm', severity: 'critical', ...subject, message: `${experiment.key}: ${result.recommendation}` });
-    }
-    if (result.decision === 'guardrail_failure') {
-      await this.alerts.raise({
-        kind: 'guardrail_failure',
-        severity: 'warning',
-        ...subject,
-        message: `${experiment.key}: ${result.recommendation}`,
-      });
-    }
+  /** Keeps a computed result for later reads on this replica. */
+  remember(experiment: Experiment, analysis: AnalysisKind, result: ResultsResponse): void {
+    const key = this.cacheKey(experiment, analysis);
+    this.cache.delete(key);
+    this.cache.set(key, { at: this.clock.now().getTime(), version: versionOf(experiment), result });
+    if (this.cache.size > MAX_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
   }
 
-  /** Cumulative results per day or hour for one metric (the primary by default). */
+  private cacheKey(experiment: Experiment, analysis: AnalysisKind): string {
+    return `${experiment.id}:${analysis}`;
+  }
+
+  /**
+   * Cumulative results per day or hour for one metric (the primary by default), with the same users,
+   * family and tests as /results. Points are capped in SQL (older buckets folded into the first).
+   */
   async timeseries(
     idOrKey: string,
     options: { metric?: string; interval?: 'day' | 'hour'; analysis?: AnalysisKind },
   ): Promise<TimeseriesResponse> {
     const experiment = await this.experiments.get(idOrKey);
     const interval = options.interval ?? 'day';
+    const analysis = options.analysis ?? experiment.analysis;
     const metric = options.metric
       ? experiment.metrics.find((m) => m.name === options.metric)
       : experiment.metrics.find((m) => m.role === 'primary');
@@ -135,45 +144,33 @@ export class ResultsService {
         { field: 'metric', problem: `must be one of the experiment's metrics (${experiment.metrics.map((m) => m.name).join(', ')})` },
       ]);
     }
-    const [assigned, perBucket] = await Promise.all([
-      assignmentsPerBucket(this.db, experiment.id, interval),
-      metricPerBucket(this.db, experiment.id, metric.name, interval),
-    ]);
-    const buckets = [...new Set([...assigned, ...perBucket].map((row) => row.bucket.getTime()))].sort((a, b) => a - b);
-    const users = new Map<string, number>(experiment.variants.map((v) => [v.name, 0]));
-    const stats = new Map(experiment.variants.map((v) => [v.name, { conversions: 0, sum: 0, sumSquares: 0 }]));
-    const points: TimeseriesResponse['points'] = [];
-    for (const bucket of buckets) {
-      for (const row of assigned) {
-        if (row.bucket.getTime() === bucket && users.has(row.variant)) users.set(row.variant, users.get(row.variant)! + row.users);
-      }
-      for (const row of perBucket) {
-        const s = stats.get(row.variant);
-        if (row.bucket.getTime() !== bucket || !s) continue;
-        s.conversions += row.newConverters;
-        s.sum += row.sum;
-        s.sumSquares += row.sumSquaresDelta;
-      }
-      const point = analyzeTimeseriesPoint({
-        analysis: options.analysis ?? experiment.analysis,
-        confidenceLevel: experiment.confidenceLevel,
-        correction: experiment.correction,
-        controlVariant: experiment.controlVariant,
-        variants: experiment.variants.map((v) => ({ name: v.name, users: users.get(v.name) ?? 0 })),
-        metric: { type: metric.type, goal: metric.goal, perVariant: Object.fromEntries([...stats].map(([k, v]) => [k, { ...v }])) },
-      });
-      points.push({ at: new Date(bucket).toISOString(), ...point });
-    }
-    return { metric: metric.name, interval, points: points.slice(-MAX_POINTS) };
+    const metrics = timeseriesMetrics(experiment.metrics, metric.name, analysis, experiment.correction);
+    const end = experiment.completedAt ?? this.clock.now();
+    const window = timeseriesWindow(interval, end, maxPointsFor(metrics.length, experiment.variants.length));
+    const rows = await timeseriesBuckets(
+      this.db,
+      experiment.id,
+      window,
+      metrics.filter((m) => m.type === 'conversion').map((m) => m.name),
+      metrics.filter((m) => m.type === 'mean').map((m) => m.name),
+    );
+    const points = await buildPoints({ experiment, analysis, metrics, metric: metric.name, window, rows });
+    return { metric: metric.name, interval, points };
   }
 
   sampleSize(query: SampleSizeQuery): { perVariant: number; total: number; inputs: Record<string, unknown> } {
+    const variants = query.variants ?? 2;
+    const correction = query.correction ?? 'holm';
+    // Holm (and BH) reject whatever Bonferroni rejects: powering each of the m comparisons at α/m
+    // gives the decision rule at least the stated power. Default m: each treatment against control.
+    const comparisons = correction === 'none' ? 1 : (query.comparisons ?? variants - 1);
     const common = {
       minDetectableEffect: query.minDetectableEffect,
       relative: query.relative ?? false,
       confidenceLevel: query.confidenceLevel ?? 0.95,
       power: query.power ?? 0.8,
-      variants: query.variants ?? 2,
+      variants,
+      comparisons,
     };
     let result: SampleSizeResult | null;
     let inputs: Record<string, unknown>;
@@ -200,6 +197,22 @@ export class ResultsService {
         },
       ]);
     }
-    return { perVariant: result.perVariant, total: result.total, inputs: { ...inputs, absoluteEffect: result.absoluteEffect } };
+    return {
+      perVariant: result.perVariant,
+      total: result.total,
+      inputs: {
+        ...inputs,
+        correction,
+        alphaAdjustment: comparisons > 1 ? 'bonferroni' : 'none',
+        alpha: 1 - common.confidenceLevel,
+        adjustedAlpha: result.alpha,
+        absoluteEffect: result.absoluteEffect,
+      },
+    };
   }
+}
+
+/** What makes a cached result stale at once: an edit or a transition of the experiment. */
+function versionOf(experiment: Experiment): string {
+  return `${experiment.updatedAt.toISOString()}:${experiment.status}`;
 }

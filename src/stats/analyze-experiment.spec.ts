@@ -6,7 +6,6 @@ import {
   type ComparisonResult,
   type MetricResult,
 } from './analyze-experiment';
-import { twoSidedZ } from './distributions';
 import { summarizeSample, welchTTest } from './means';
 import { wilsonInterval } from './proportions';
 import { analyzeTimeseriesPoint } from './timeseries';
@@ -141,13 +140,15 @@ describe(analyzeExperiment.name, () => {
 
     it('should declare no winner and say why, with the lift and its interval', () => {
       expect(r).toMatchObject({ decision: 'no_winner', winner: null, isSignificant: false });
-      expect(r.sampleSize).toEqual({ minimumPerVariant: 100, smallestVariant: 1000, reached: true });
+      expect(r.sampleSize).toEqual({ minimumPerVariant: 100, requestedPerVariant: 100, smallestVariant: 1000, reached: true });
       expect(r.variants).toEqual([
         { name: 'control', users: 1000, isControl: true },
         { name: 'green', users: 1015, isControl: false },
       ]);
       expect(r.recommendation).toBe(
-        'No winner on purchase: green vs control +5.6 % relative lift (95 % CI -6.4 % to +17.7 %), ' +
+        // the score interval of the difference, I15.verdict.score(386/1015,360/1000,a=0.05) =
+        // mee_interval(386, 1015, 360, 1000, 0.05) = [-0.0218651, 0.0623391]
+        'No winner on purchase: green vs control +2.03 percentage points (+5.6 % relative lift; 95 % CI: -2.19 to +6.23), ' +
           'p = 0.35 after Holm correction. Not significant at 95 %, so no winner is declared.',
       );
       expectJsonSafe(r);
@@ -179,6 +180,9 @@ describe(analyzeExperiment.name, () => {
         'significant',
         'chanceToWin',
         'risk',
+        'decisionCi',
+        'decisionCiLevel',
+        'minExpectedCount',
       ]);
       expect(r).toMatchObject({ analysis: 'frequentist', confidenceLevel: 0.95, correction: 'holm' });
     });
@@ -281,7 +285,9 @@ describe(analyzeExperiment.name, () => {
       const r = analyzeExperiment(input({ variants, metrics: [purchase, signup, errors] }));
       expect(r).toMatchObject({ decision: 'winner', winner: 'green', isSignificant: true });
       expect(r.recommendation).toMatch(
-        /^green beats control on purchase: \+31\.0 % relative lift \(95 % CI \+\d+\.\d % to \+\d+\.\d %\), p = 0\.0086 after Holm correction\.$/,
+        // the Holm level for the smallest of 4 p-values is 1 − 0.05/4; I15.verdict.score(262/2000,200/2000,a=0.0125)
+        // = mee_interval(262, 2000, 200, 2000, 0.0125) = [0.00578346, 0.05628259]
+        /^green beats control on purchase: \+3\.10 percentage points \(\+31\.0 % relative lift; 98\.75 % CI, Holm-adjusted level: \+0\.58 to \+5\.63\), p = 0\.0086 after Holm correction\.$/,
       );
     });
   });
@@ -334,7 +340,11 @@ describe(analyzeExperiment.name, () => {
 
     it('should declare the treatment the winner (p = 0.027, one comparison)', () => {
       expect(r).toMatchObject({ decision: 'winner', winner: 'treatment', isSignificant: true });
-      expect(r.recommendation).toBe('treatment beats control on revenue: +89.4 % relative lift (95 % CI -4.6 % to +183.5 %), p = 0.027.');
+      // The Welch interval of the difference (C.welch.ci.sm), which agrees with p = 0.027 — the relative
+      // interval quoted before, −4.6 % to +183.5 %, contained 0 next to "beats" (issue 15, defect 3).
+      expect(r.recommendation).toBe(
+        'treatment beats control on revenue: +5.97 (+89.4 % relative lift; 95 % CI: +0.669 to +11.3), p = 0.027.',
+      );
       expectJsonSafe(r);
     });
   });
@@ -355,11 +365,15 @@ describe(analyzeExperiment.name, () => {
       expect(c.pValue).toBeNull();
       expect(c.adjustedPValue).toBeNull();
       expect(c.significant).toBe(false); // 0.827 < 0.95
-      const p = 0.36;
-      expectClose(metric(r, 'purchase').variants[0].ci?.[0], p - z * Math.sqrt((p * (1 - p)) / 1000));
+      // Beta(1 + x, 1 + n − x): stats.beta.interval(0.95, 1 + 360, 1 + 1000 − 360) (I15.beta.interval(360/1000))
+      expectClose(metric(r, 'purchase').variants[0].ci?.[0], 0.33084005158392166);
+      expectClose(metric(r, 'purchase').variants[0].ci?.[1], 0.3902471386492398);
       expect(r.decision).toBe('no_winner');
       expect(r.recommendation).toContain('chance to beat control 82.7 %');
-      expect(r.recommendation).toContain('95 % credible interval');
+      // the interval that goes with "P ≥ 95 %" is the 90 % one: its ends are the 5 % and 95 % quantiles
+      expect(r.recommendation).toContain('90 % credible interval');
+      expect(c.decisionCiLevel).toBeCloseTo(0.9, 12);
+      expectClose(c.decisionCi?.[0], d - 1.6448536269514722 * se); // norm.ppf(0.95)
       expectJsonSafe(r);
     });
 
@@ -407,15 +421,16 @@ describe(analyzeExperiment.name, () => {
       expect(r).toMatchObject({ decision: 'winner', winner: 'green', isSignificant: true });
       // proportions_ztest([150, 100], [1000, 1000]) -> p = 0.0007232327164301953
       expectClose(comparison(r, 'purchase', 'green').pValue, 0.0007232327164301953);
+      // I15.verdict.score(150/1000,100/1000,a=0.05)
       expect(r.recommendation).toBe(
-        'green beats control on purchase: +50.0 % relative lift (95 % CI +14.4 % to +85.6 %), p = 0.00072 after Holm correction.',
+        'green beats control on purchase: +5.00 percentage points (+50.0 % relative lift; 95 % CI: +2.12 to +7.89), p = 0.00072 after Holm correction.',
       );
     });
 
     it('should say insufficient_data for the same data below minimumSampleSize', () => {
       const r = analyzeExperiment(input({ ...clear, minimumSampleSize: 2000 }));
       expect(r).toMatchObject({ decision: 'insufficient_data', winner: null, isSignificant: true });
-      expect(r.sampleSize).toEqual({ minimumPerVariant: 2000, smallestVariant: 1000, reached: false });
+      expect(r.sampleSize).toEqual({ minimumPerVariant: 2000, requestedPerVariant: 2000, smallestVariant: 1000, reached: false });
       expect(r.recommendation).toBe('Not enough users yet: 1000 of 2000 per variant.');
     });
 
@@ -468,7 +483,7 @@ describe(analyzeExperiment.name, () => {
       expect(r).toMatchObject({ decision: 'guardrail_failure', winner: null, isSignificant: true });
       // proportions_ztest([45, 20], [1000, 1000]) -> p = 0.001618677606637792, unadjusted
       expect(r.recommendation).toMatch(
-        /^green beats control on purchase: .*\. No winner, because guardrail error is significantly worse: \+125\.0 % relative change \(95 % CI .*\), p = 0\.0016\.$/,
+        /^green beats control on purchase: .*\. No winner, because guardrail error is significantly worse: \+2\.50 percentage points \(\+125\.0 % relative change; 95 % CI: .*\), p = 0\.0016\.$/,
       );
     });
 
@@ -523,7 +538,8 @@ describe(analyzeExperiment.name, () => {
       expect(comparison(r, 'purchase', 'green').significant).toBe(true);
       expect(r).toMatchObject({ decision: 'winner', winner: 'control', isSignificant: true });
       expect(r.recommendation).toMatch(
-        /^control wins on purchase: every treatment \(best: blue\) is significantly worse, -33\.3 % relative change/,
+        // blue's Holm-adjusted p is its raw p (green's is smaller), so its level stays 95 %
+        /^control wins on purchase: every treatment \(best: blue\) is significantly worse, -5\.00 percentage points \(-33\.3 % relative change; 95 % CI: -7\.88 to -2\.12\)/,
       );
     });
 
@@ -545,7 +561,7 @@ describe(analyzeExperiment.name, () => {
         }),
       );
       expect(r).toMatchObject({ decision: 'winner', winner: 'green' });
-      expect(r.recommendation).toMatch(/^green beats control on bounce: -33\.3 % relative change/);
+      expect(r.recommendation).toMatch(/^green beats control on bounce: -5\.00 percentage points \(-33\.3 % relative change; /);
     });
 
     it('should use bayesian chance to lose for guardrails in bayesian mode', () => {
@@ -558,7 +574,8 @@ describe(analyzeExperiment.name, () => {
       );
       const g = comparison(r, 'error', 'green');
       expect(g.chanceToWin).toBeLessThan(0.05);
-      expect(g.significant).toBe(false); // §5: significant = chanceToWin ≥ confidenceLevel
+      // Credibly worse is significant, as in the other modes (issue 15, defect 7; §5 named only P(better)).
+      expect(g.significant).toBe(true);
       expect(r.decision).toBe('guardrail_failure');
     });
 
@@ -586,7 +603,7 @@ describe(analyzeExperiment.name, () => {
         input({
           variants: split({ control: 1000, green: 1000 }),
           metrics: [
-            conversionMetric('purchase', 'primary', { control: 0, green: 5 }),
+            conversionMetric('purchase', 'primary', { control: 0, green: 12 }),
             {
               name: 'revenue',
               type: 'mean',
@@ -600,7 +617,8 @@ describe(analyzeExperiment.name, () => {
       const c = comparison(r, 'purchase', 'green');
       expect(c.relativeLift).toBeNull();
       expect(c.relativeCi).toBeNull();
-      expect(c.absoluteDiff).toBeCloseTo(0.005, 15);
+      expect(c.absoluteDiff).toBeCloseTo(0.012, 15);
+      expect(c.minExpectedCount).toBe(6); // expected_freq([[12, 988], [0, 1000]]).min()
       expect(c.absoluteCi).not.toBeNull();
       expect(typeof c.pValue).toBe('number');
       expect(metric(r, 'purchase').variants[0]).toMatchObject({ rate: 0, conversions: 0, users: 1000 });
@@ -655,9 +673,10 @@ describe(analyzeExperiment.name, () => {
         }),
       );
       const c = comparison(r, 'purchase', 'green');
-      expect(c).toMatchObject({ absoluteDiff: 0, absoluteCi: null, pValue: null, significant: false });
-      expect(r.decision).toBe('no_winner');
-      expect(r.recommendation).toContain('no variation in the data');
+      expect(c).toMatchObject({ absoluteDiff: 0, absoluteCi: null, pValue: null, significant: false, minExpectedCount: 0 });
+      // Nobody converted: expected count 0 in the 2×2 table, so not tested (below 5).
+      expect(r.decision).toBe('insufficient_data');
+      expect(r.recommendation).toContain('an expected count of 0');
       for (const analysis of ['bayesian', 'sequential'] as const) {
         expectJsonSafe(
           analyzeExperiment(
@@ -690,11 +709,14 @@ describe(analyzeTimeseriesPoint.name, () => {
         { name: 'control', users: 1000 },
         { name: 'green', users: 1015 },
       ],
-      metric: { type: 'conversion', goal: 'increase', perVariant: { control: conv(360), green: conv(386) } },
+      metrics: [conversionMetric('purchase', 'primary', { control: 360, green: 386 })],
+      metric: 'purchase',
     });
     expectClose(point.pValue, 0.3455034128763609); // proportions_ztest([386, 360], [1015, 1000])
     expect(point.variants[0]).toEqual({ name: 'control', users: 1000, rate: 0.36, ci: wilsonInterval(360, 1000, 0.95) });
-    expect(point.comparisons).toEqual([{ variant: 'green', pValue: point.pValue, chanceToWin: null }]);
+    expect(point.comparisons).toEqual([
+      { variant: 'green', pValue: point.pValue, adjustedPValue: point.pValue, significant: false, chanceToWin: null },
+    ]);
   });
 
   it('should report means for mean metrics and the smallest adjusted p over several treatments', () => {
@@ -709,7 +731,8 @@ describe(analyzeTimeseriesPoint.name, () => {
       correction: 'holm',
       controlVariant: 'control',
       variants: ['control', 'blue', 'green'].map((name) => ({ name, users: 2000 })),
-      metric: { type: 'mean', goal: 'increase', perVariant: stats },
+      metrics: [{ name: 'revenue', type: 'mean', goal: 'increase', role: 'primary', perVariant: stats }],
+      metric: 'revenue',
     });
     expect(point.variants[1]).toMatchObject({ name: 'blue', users: 2000, mean: 4.95 });
     const c = summarizeSample(2000, 9000, 260000);
@@ -731,11 +754,11 @@ describe(analyzeTimeseriesPoint.name, () => {
         { name: 'control', users: 1000 },
         { name: 'green', users: 1015 },
       ],
-      metric: { type: 'conversion', goal: 'increase', perVariant: { control: conv(360), green: conv(386) } },
+      metrics: [conversionMetric('purchase', 'primary', { control: 360, green: 386 })],
+      metric: 'purchase',
     });
     expect(point.pValue).toBeNull();
     expectClose(point.comparisons[0].chanceToWin, 0.8273218681063983); // norm.cdf(d / se)
-    const z = twoSidedZ(0.95);
-    expectClose(point.variants[0].ci?.[1], 0.36 + z * Math.sqrt((0.36 * 0.64) / 1000));
+    expectClose(point.variants[0].ci?.[1], 0.3902471386492398); // beta.interval(0.95, 361, 641)[1]
   });
 });

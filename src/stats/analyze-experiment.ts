@@ -5,6 +5,7 @@
 import { chiSquareGoodnessOfFit, chiSquareIndependence } from './chi-square';
 import {
   compareToControl,
+  decisionInterval,
   summarizeVariantMetric,
   type MetricSufficientStats,
   type RawComparison,
@@ -18,6 +19,12 @@ import type { AnalysisMode, Correction, Goal, Interval, MetricRole, MetricType }
 
 /** SRM is flagged below this p-value (§5). */
 export const SRM_P_THRESHOLD = 0.001;
+
+/**
+ * No verdict below this many users per variant, whatever minimumSampleSize says: the normal
+ * approximations behind every test here need it (the usual n ≥ 30 rule; docs/decisions/007).
+ */
+export const MIN_USERS_PER_VARIANT = 30;
 
 export interface AnalysisVariantInput {
   name: string;
@@ -59,6 +66,15 @@ export interface ComparisonResult {
   significant: boolean;
   chanceToWin: number | null;
   risk: number | null;
+  /**
+   * The interval of absoluteDiff that goes with `significant`: dual to the test that decided, at
+   * `decisionCiLevel` (the family-adjusted level; 2·confidenceLevel − 1 in bayesian mode), so it
+   * excludes 0 exactly when the comparison is significant. `null` when the comparison is not tested.
+   */
+  decisionCi: Interval | null;
+  decisionCiLevel: number | null;
+  /** Conversion metrics: smallest expected count of the 2×2 table; below 5 the comparison is not tested. */
+  minExpectedCount: number | null;
 }
 
 export interface OverallTestResult {
@@ -92,6 +108,15 @@ export interface SrmResult {
   mismatch: boolean;
 }
 
+export interface SampleSizeStatus {
+  /** The minimum the decision applies: max(minimumSampleSize, MIN_USERS_PER_VARIANT). */
+  minimumPerVariant: number;
+  /** The experiment's minimumSampleSize as configured. */
+  requestedPerVariant: number;
+  smallestVariant: number;
+  reached: boolean;
+}
+
 export type Decision = 'winner' | 'no_winner' | 'insufficient_data' | 'srm' | 'guardrail_failure';
 
 export interface AnalysisResult {
@@ -101,7 +126,7 @@ export interface AnalysisResult {
   variants: { name: string; users: number; isControl: boolean }[];
   srm: SrmResult;
   metrics: MetricResult[];
-  sampleSize: { minimumPerVariant: number; smallestVariant: number; reached: boolean };
+  sampleSize: SampleSizeStatus;
   decision: Decision;
   winner: string | null;
   isSignificant: boolean;
@@ -124,17 +149,29 @@ function sampleOf(metric: Pick<AnalysisMetricInput, 'perVariant'>, variant: { na
 }
 
 /**
- * `significant` per §5: adjusted p < α (frequentist); the confidence sequence excludes 0 — and,
- * so the family correction is honoured too, the adjusted always-valid p < α (sequential);
- * chanceToWin ≥ confidenceLevel (bayesian).
+ * `significant` means the same in every mode: the comparison is decisively different from control,
+ * in either direction. Frequentist: adjusted p < α. Sequential: adjusted always-valid p < α (which
+ * implies that the confidence sequence excludes 0). Bayesian: P(better) or P(worse) ≥
+ * confidenceLevel (§5 names only P(better); a credibly worse treatment is as significant as a
+ * credibly better one, as in the other modes).
  */
 function isSignificant(raw: RawComparison, adjusted: number | null, analysis: AnalysisMode, confidenceLevel: number): boolean {
-  const alpha = 1 - confidenceLevel;
-  if (analysis === 'bayesian') return raw.chanceToWin !== null && raw.chanceToWin >= confidenceLevel;
-  const pOk = adjusted !== null && adjusted < alpha;
-  if (analysis === 'frequentist') return pOk;
-  const ci = raw.absoluteCi;
-  return pOk && ci !== null && (ci[0] > 0 || ci[1] < 0);
+  if (analysis === 'bayesian') {
+    return (
+      (raw.chanceToWin !== null && raw.chanceToWin >= confidenceLevel) || (raw.chanceToLose !== null && raw.chanceToLose >= confidenceLevel)
+    );
+  }
+  return adjusted !== null && adjusted < 1 - confidenceLevel;
+}
+
+/**
+ * αᵢ, the level at which comparison i is effectively tested: α·p/p_adj, so that p < αᵢ ⇔ p_adj < α
+ * (for Holm's smallest p that is α/m). With p_adj = 0 (p underflowed) the most stringent level of
+ * the family, α/m, stands in.
+ */
+function comparisonAlpha(p: number, adjusted: number, alpha: number, familySize: number): number {
+  if (adjusted > 0) return Math.min(alpha, (alpha * p) / adjusted);
+  return alpha / Math.max(1, familySize);
 }
 
 /** better / worse than control with respect to the goal, at the comparison's significance. */
@@ -187,13 +224,26 @@ export interface MetricWork {
   verdicts: Verdict[];
 }
 
+export interface MetricsAnalysisInput {
+  analysis: AnalysisMode;
+  confidenceLevel: number;
+  correction: Correction;
+  controlVariant: string;
+  variants: { name: string; users: number }[];
+  metrics: AnalysisMetricInput[];
+  /** false: leave decisionCi out (the time series does not show it; the score interval is a root search). */
+  decisionIntervals?: boolean;
+}
+
 /**
- * Runs the whole §5 analysis. Throws only on programming errors (unknown control variant,
- * confidenceLevel outside (0, 1)); every statistical degeneracy becomes `null`.
+ * Every metric's per-variant summaries and comparisons, with the family correction and
+ * significance: the part of the analysis that /results and each /results/timeseries point share,
+ * so that the same data give the same numbers in both. The family is every treatment × (primary +
+ * secondary) comparison with a p-value; guardrails stay unadjusted.
  */
-export function analyzeExperiment(input: AnalysisInput): AnalysisResult {
+export function analyzeMetrics(input: MetricsAnalysisInput): MetricWork[] {
   const { analysis, confidenceLevel, correction, controlVariant } = input;
-  alphaOf(confidenceLevel);
+  const alpha = alphaOf(confidenceLevel);
   const control = input.variants.find((v) => v.name === controlVariant);
   if (!control) throw new Error(`control variant "${controlVariant}" is not one of the variants`);
   const treatments = input.variants.filter((v) => v.name !== controlVariant);
@@ -231,7 +281,7 @@ export function analyzeExperiment(input: AnalysisInput): AnalysisResult {
     return { input: metric, result, raw, verdicts: [] };
   });
 
-  // The family: every treatment × (primary + secondary) comparison; guardrails stay unadjusted.
+  // The family: every treatment × (primary + secondary) comparison that was tested (p ≠ null).
   const family: { work: MetricWork; index: number }[] = [];
   for (const work of works) {
     if (work.input.role === 'guardrail') continue;
@@ -241,6 +291,7 @@ export function analyzeExperiment(input: AnalysisInput): AnalysisResult {
     family.map((f) => f.work.raw[f.index].pValue),
     correction,
   );
+  const familySize = familyAdjusted.filter((p) => p !== null).length;
   const adjustedOf = new Map<MetricWork, (number | null)[]>();
   family.forEach((f, k) => {
     const list = adjustedOf.get(f.work) ?? [];
@@ -249,9 +300,21 @@ export function analyzeExperiment(input: AnalysisInput): AnalysisResult {
   });
 
   for (const work of works) {
+    const guardrail = work.input.role === 'guardrail';
     work.result.comparisons = work.raw.map((raw, index) => {
       // Guardrails are outside the family: their adjusted p-value is the raw one (§5).
-      const adjusted = work.input.role === 'guardrail' ? raw.pValue : (adjustedOf.get(work)?.[index] ?? null);
+      const adjusted = guardrail ? raw.pValue : (adjustedOf.get(work)?.[index] ?? null);
+      let level: number | null = null;
+      if (raw.decisionBasis !== null) {
+        if (analysis === 'bayesian') level = 2 * confidenceLevel - 1;
+        else if (raw.pValue !== null && adjusted !== null) {
+          level = 1 - comparisonAlpha(raw.pValue, adjusted, alpha, guardrail ? 1 : familySize);
+        }
+      }
+      const decisionCi =
+        input.decisionIntervals === false || level === null || raw.decisionBasis === null
+          ? null
+          : decisionInterval(raw.decisionBasis, level);
       const comparison: ComparisonResult = {
         variant: treatments[index].name,
         control: control.name,
@@ -264,25 +327,43 @@ export function analyzeExperiment(input: AnalysisInput): AnalysisResult {
         significant: isSignificant(raw, adjusted, analysis, confidenceLevel),
         chanceToWin: raw.chanceToWin,
         risk: raw.risk,
+        decisionCi,
+        decisionCiLevel: decisionCi === null ? null : level,
+        minExpectedCount: raw.minExpectedCount,
       };
       return comparison;
     });
     work.verdicts = work.result.comparisons.map((c, i) => verdictOf(c, work.raw[i], work.input.goal, analysis, confidenceLevel));
   }
+  return works;
+}
+
+/**
+ * Runs the whole §5 analysis. Throws only on programming errors (unknown control variant,
+ * confidenceLevel outside (0, 1)); every statistical degeneracy becomes `null`.
+ */
+export function analyzeExperiment(input: AnalysisInput): AnalysisResult {
+  const { analysis, confidenceLevel, correction, controlVariant } = input;
+  const works = analyzeMetrics(input);
+  const control = input.variants.find((v) => v.name === controlVariant)!;
+  const treatments = input.variants.filter((v) => v.name !== controlVariant);
 
   const srm = computeSrm(input.variants);
   const smallest = input.variants.reduce((m, v) => Math.min(m, v.users), Infinity);
   const smallestVariant = Number.isFinite(smallest) ? smallest : 0;
-  const sampleSize = {
-    minimumPerVariant: input.minimumSampleSize,
+  const minimumPerVariant = Math.max(input.minimumSampleSize, MIN_USERS_PER_VARIANT);
+  const sampleSize: SampleSizeStatus = {
+    minimumPerVariant,
+    requestedPerVariant: input.minimumSampleSize,
     smallestVariant,
-    reached: smallestVariant >= input.minimumSampleSize,
+    reached: smallestVariant >= minimumPerVariant,
   };
 
   const primaryWorks = works.filter((w) => w.input.role === 'primary');
   const primary = primaryWorks[0];
   const guardrails = works.filter((w) => w.input.role === 'guardrail');
-  const decided = decide({ sampleReached: sampleSize.reached, srm, primary, guardrails, treatments });
+  const tooFewExpected = primary !== undefined && primary.raw.some((r) => r.tooFewExpected);
+  const decided = decide({ sampleReached: sampleSize.reached && !tooFewExpected, srm, primary, guardrails, treatments });
 
   const result: AnalysisResult = {
     analysis,

@@ -1,24 +1,36 @@
 /**
  * One metric, one treatment against control: every number of a §5 `comparisons[]` entry except
- * the multiple-testing adjustment (which needs the whole family) and `significant`.
+ * the multiple-testing adjustment (which needs the whole family), `significant` and the interval
+ * shown with the verdict (which needs the adjusted level; see `decisionInterval`).
  */
 import { chanceToWin, risk } from './bayesian';
-import { twoSidedT, twoSidedZ } from './distributions';
+import { betaQuantile, twoSidedT, twoSidedZ } from './distributions';
 import { summarizeSample, tInterval, welchDof, welchSe, welchTTest, type SampleSummary } from './means';
 import { finiteOrNull } from './numbers';
-import { pooledTwoProportionZTest, proportionDiffSe, wilsonInterval } from './proportions';
+import { minExpectedCount, pooledTwoProportionZTest, proportionDiffSe, scoreDiffInterval, wilsonInterval } from './proportions';
 import { relativeLift, type RelativeMoments } from './relative-lift';
 import { confidenceSequenceHalfWidth, sequentialPValue } from './sequential';
 import type { AnalysisMode, Goal, Interval, MetricType } from './types';
+
+/**
+ * Below this expected count in any cell of a comparison's 2×2 table the normal approximation behind
+ * the z-test (and the Bayesian and sequential normal forms) is not trusted: the comparison is not
+ * tested (p-value, chance to win and risk `null`) and a primary metric's verdict is
+ * `insufficient_data` (docs/decisions/007).
+ */
+export const MIN_EXPECTED_COUNT = 5;
 
 /** Sufficient statistics of one metric in one variant (computed by PostgreSQL). */
 export interface MetricSufficientStats {
   /** Assigned users with ≥ 1 event of this name. */
   conversions: number;
-  /** Σy over assigned users, y = the user's summed event value (0 without events). */
-  sum: number;
-  /** Σy² over assigned users. */
-  sumSquares: number;
+  /**
+   * Σy over assigned users, y = the user's summed event value (0 without events): exact decimal
+   * text (PostgreSQL numeric) or a double.
+   */
+  sum: number | string;
+  /** Σy² over assigned users, as `sum`. The variance is formed from these exactly (exact-sums.ts). */
+  sumSquares: number | string;
 }
 
 export interface VariantSample {
@@ -37,9 +49,19 @@ export interface VariantMetricSummary {
   mean: number | null;
   /** Per-user standard deviation: √(p(1−p)) for conversions (as the tests use), n − 1 for means. */
   stdDev: number | null;
-  /** Wilson (conversion) or t (mean) interval; the normal credible interval in bayesian mode. */
+  /**
+   * Wilson (conversion) or t (mean) interval, fixed-horizon in every mode but bayesian; there the
+   * Beta(1 + x, 1 + n − x) credible interval (conversion) or the normal one (mean).
+   */
   ci: Interval | null;
 }
+
+/** What the interval shown with the verdict is computed from (see `decisionInterval`). */
+export type DecisionBasis =
+  | { kind: 'score'; successesT: number; totalT: number; successesC: number; totalC: number; diff: number }
+  | { kind: 'welch'; diff: number; se: number; dof: number }
+  | { kind: 'sequence'; diff: number; se: number; totalN: number }
+  | { kind: 'posterior'; diff: number; se: number };
 
 export interface RawComparison {
   absoluteDiff: number | null;
@@ -54,6 +76,12 @@ export interface RawComparison {
   chanceToLose: number | null;
   /** Expected loss of shipping the treatment; bayesian mode only, else `null`. */
   risk: number | null;
+  /** Conversion metrics: the smallest expected cell count of the 2×2 table; `null` for means. */
+  minExpectedCount: number | null;
+  /** true when the comparison is not tested because an expected count is below MIN_EXPECTED_COUNT. */
+  tooFewExpected: boolean;
+  /** `null` when the comparison is not tested. */
+  decisionBasis: DecisionBasis | null;
 }
 
 export interface CompareOptions {
@@ -72,6 +100,9 @@ const EMPTY_COMPARISON: RawComparison = {
   chanceToWin: null,
   chanceToLose: null,
   risk: null,
+  minExpectedCount: null,
+  tooFewExpected: false,
+  decisionBasis: null,
 };
 
 /** `center ± half`, or `null` when the half-width is undefined or 0. */
@@ -99,6 +130,17 @@ function meanSummary(sample: VariantSample): SampleSummary | null {
   return summarizeSample(sample.users, sample.stats.sum, sample.stats.sumSquares);
 }
 
+/** Equal-tailed Beta(1 + x, 1 + n − x) interval: the posterior of a rate under a uniform prior. */
+function betaInterval(successes: number, total: number, confidenceLevel: number): Interval | null {
+  if (!(total > 0 && successes >= 0 && successes <= total)) return null;
+  const tail = (1 - confidenceLevel) / 2;
+  const a = 1 + successes;
+  const b = 1 + total - successes;
+  const lo = betaQuantile(tail, a, b);
+  const hi = betaQuantile(1 - tail, a, b);
+  return Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : null;
+}
+
 /** Descriptive numbers and the per-variant interval for one metric in one variant. */
 export function summarizeVariantMetric(
   name: string,
@@ -111,17 +153,17 @@ export function summarizeVariantMetric(
   const conversions = sample.stats.conversions;
   const rate = users > 0 ? finiteOrNull(conversions / users) : null;
   const base = { name, users, conversions, rate };
-  const z = twoSidedZ(confidenceLevel);
   if (type === 'conversion') {
     const m = conversionMoments(sample);
     if (m === null) return { ...base, mean: null, stdDev: null, ci: null };
     const stdDev = Math.sqrt(m.variance ?? 0);
     const ci =
-      analysis === 'bayesian' ? symmetric(m.mean, (z * stdDev) / Math.sqrt(m.n)) : wilsonInterval(conversions, users, confidenceLevel);
+      analysis === 'bayesian' ? betaInterval(conversions, users, confidenceLevel) : wilsonInterval(conversions, users, confidenceLevel);
     return { ...base, mean: m.mean, stdDev, ci };
   }
   const s = meanSummary(sample);
   if (s === null) return { ...base, mean: null, stdDev: null, ci: null };
+  const z = twoSidedZ(confidenceLevel);
   const ci =
     analysis === 'bayesian'
       ? s.stdDev === null
@@ -131,9 +173,13 @@ export function summarizeVariantMetric(
   return { ...base, mean: finiteOrNull(s.mean), stdDev: s.stdDev, ci };
 }
 
-/** Relative-lift point estimate and its delta-method se, from the two groups' moments. */
+/**
+ * Relative-lift point estimate and its delta-method se. Undefined (`null`) when the control mean is
+ * ≤ 0: dividing by a negative control flips the sign of the "lift" (−5 → −4 is an improvement that
+ * would read −20 %), and by 0 it does not exist; the absolute difference speaks for it then.
+ */
 function relativeParts(t: Moments, c: Moments): { lift: number | null; se: number | null } {
-  if (c.mean === 0 || !Number.isFinite(c.mean)) return { lift: null, se: null };
+  if (!(c.mean > 0) || !Number.isFinite(c.mean)) return { lift: null, se: null };
   const lift = finiteOrNull((t.mean - c.mean) / c.mean);
   if (t.variance === null || c.variance === null) return { lift, se: null };
   const m: RelativeMoments = {
@@ -149,7 +195,9 @@ function relativeParts(t: Moments, c: Moments): { lift: number | null; se: numbe
 
 /**
  * Compares a treatment with control for one metric under the chosen analysis. Undefined parts
- * (empty groups, control mean 0, se 0, n < 2 for means) are `null`.
+ * (empty groups, control mean ≤ 0 for the relative lift, se 0, n < 2 for means) are `null`; a
+ * conversion comparison with an expected count below MIN_EXPECTED_COUNT keeps its descriptive
+ * numbers but is not tested.
  */
 export function compareToControl(treatment: VariantSample, control: VariantSample, options: CompareOptions): RawComparison {
   const { type, goal, analysis, confidenceLevel } = options;
@@ -163,15 +211,21 @@ export function compareToControl(treatment: VariantSample, control: VariantSampl
   let frequentistP: number | null = null;
   let frequentistQuantile: number | null = null;
   let frequentistAbsCi: Interval | null = null;
+  let frequentistBasis: DecisionBasis | null = null;
+  let minExpected: number | null = null;
 
   if (type === 'conversion') {
     t = conversionMoments(treatment);
     c = conversionMoments(control);
     if (t === null || c === null) return { ...EMPTY_COMPARISON };
-    se = proportionDiffSe(treatment.stats.conversions, t.n, control.stats.conversions, c.n);
-    frequentistP = pooledTwoProportionZTest(treatment.stats.conversions, t.n, control.stats.conversions, c.n)?.pValue ?? null;
+    const xT = treatment.stats.conversions;
+    const xC = control.stats.conversions;
+    se = proportionDiffSe(xT, t.n, xC, c.n);
+    minExpected = minExpectedCount(xT, t.n, xC, c.n);
+    frequentistP = pooledTwoProportionZTest(xT, t.n, xC, c.n)?.pValue ?? null;
     frequentistQuantile = z;
     frequentistAbsCi = se === null ? null : symmetric(t.mean - c.mean, z * se);
+    frequentistBasis = { kind: 'score', successesT: xT, totalT: t.n, successesC: xC, totalC: c.n, diff: t.mean - c.mean };
   } else {
     const st = meanSummary(treatment);
     const sc = meanSummary(control);
@@ -185,47 +239,82 @@ export function compareToControl(treatment: VariantSample, control: VariantSampl
     // Same t(dof) quantile for the relative interval as for the absolute one (§5).
     const dof = welchDof(st, sc);
     frequentistQuantile = dof === null ? null : twoSidedT(confidenceLevel, dof);
+    frequentistBasis = welch === null ? null : { kind: 'welch', diff: welch.diff, se: welch.se, dof: welch.dof };
   }
 
   const diff = finiteOrNull(t.mean - c.mean);
   if (diff === null) return { ...EMPTY_COMPARISON };
   const rel = relativeParts(t, c);
-  const seOk = se !== null && se > 0 ? se : null;
+  const seOk = se !== null && se > 0 && Number.isFinite(se) ? se : null;
   const totalN = t.n + c.n;
+  const tooFewExpected = minExpected !== null && minExpected < MIN_EXPECTED_COUNT;
+  const described = {
+    ...EMPTY_COMPARISON,
+    absoluteDiff: diff,
+    relativeLift: rel.lift,
+    minExpectedCount: minExpected,
+    tooFewExpected,
+  };
 
   if (analysis === 'frequentist') {
+    const tested = !tooFewExpected && frequentistP !== null;
     return {
-      ...EMPTY_COMPARISON,
-      absoluteDiff: diff,
+      ...described,
       absoluteCi: frequentistAbsCi,
-      relativeLift: rel.lift,
       relativeCi:
         rel.lift === null || rel.se === null || frequentistQuantile === null ? null : symmetric(rel.lift, frequentistQuantile * rel.se),
-      pValue: frequentistP,
+      pValue: tested ? frequentistP : null,
+      decisionBasis: tested ? frequentistBasis : null,
     };
   }
 
   if (analysis === 'sequential') {
+    const p = seOk === null ? null : sequentialPValue(diff, seOk, totalN);
+    const tested = !tooFewExpected && p !== null && seOk !== null;
     return {
-      ...EMPTY_COMPARISON,
-      absoluteDiff: diff,
+      ...described,
       absoluteCi: seOk === null ? null : symmetric(diff, confidenceSequenceHalfWidth(seOk, totalN, alpha)),
-      relativeLift: rel.lift,
       relativeCi: rel.lift === null || rel.se === null ? null : symmetric(rel.lift, confidenceSequenceHalfWidth(rel.se, totalN, alpha)),
-      pValue: seOk === null ? null : sequentialPValue(diff, seOk, totalN),
+      pValue: tested ? p : null,
+      decisionBasis: tested ? { kind: 'sequence', diff, se: seOk, totalN } : null,
     };
   }
 
   // Bayesian: flat prior, Δ ~ N(diff, se²); the credible interval is diff ± z·se.
   const opposite: Goal = goal === 'increase' ? 'decrease' : 'increase';
+  const tested = !tooFewExpected && seOk !== null;
   return {
-    absoluteDiff: diff,
+    ...described,
     absoluteCi: seOk === null ? null : symmetric(diff, z * seOk),
-    relativeLift: rel.lift,
     relativeCi: rel.lift === null || rel.se === null ? null : symmetric(rel.lift, z * rel.se),
-    pValue: null,
-    chanceToWin: seOk === null ? null : chanceToWin(diff, seOk, goal),
-    chanceToLose: seOk === null ? null : chanceToWin(diff, seOk, opposite),
-    risk: seOk === null ? null : risk(diff, seOk, goal),
+    chanceToWin: tested ? chanceToWin(diff, seOk, goal) : null,
+    chanceToLose: tested ? chanceToWin(diff, seOk, opposite) : null,
+    risk: tested ? risk(diff, seOk, goal) : null,
+    decisionBasis: tested ? { kind: 'posterior', diff, se: seOk } : null,
   };
+}
+
+/**
+ * The interval of the absolute difference that goes with the verdict: the interval dual to the test
+ * that decided, at the level the decision used, so it excludes 0 exactly when the comparison is
+ * significant. Frequentist conversions: the score interval (dual of the pooled z-test); means: the
+ * Welch interval; sequential: the confidence sequence; all at level 1 − αᵢ with αᵢ the comparison's
+ * family-adjusted α (see analyze-experiment). Bayesian: the equal-tailed credible interval at level
+ * 2·confidenceLevel − 1, whose ends are the (1 − confidenceLevel) and confidenceLevel quantiles of
+ * Δ, so it excludes 0 exactly when P(better) or P(worse) reaches confidenceLevel.
+ */
+export function decisionInterval(basis: DecisionBasis, level: number): Interval | null {
+  if (!(level > 0 && level < 1)) return null;
+  switch (basis.kind) {
+    case 'score':
+      return scoreDiffInterval(basis.successesT, basis.totalT, basis.successesC, basis.totalC, level);
+    case 'welch': {
+      const q = twoSidedT(level, basis.dof);
+      return q === null ? null : symmetric(basis.diff, q * basis.se);
+    }
+    case 'sequence':
+      return symmetric(basis.diff, confidenceSequenceHalfWidth(basis.se, basis.totalN, 1 - level));
+    case 'posterior':
+      return symmetric(basis.diff, twoSidedZ(level) * basis.se);
+  }
 }

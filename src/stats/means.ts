@@ -3,6 +3,7 @@
  * PostgreSQL: n assigned users, Σy and Σy² where y is the user's summed value (0 without events).
  */
 import { twoSidedT, twoSidedTPValue } from './distributions';
+import { centredSums } from './exact-sums';
 import type { Interval } from './types';
 
 export interface SampleSummary {
@@ -29,14 +30,18 @@ export interface WelchResult {
 }
 
 /**
- * Mean and sample variance from (n, Σy, Σy²). `null` when n = 0. The variance is clamped at 0:
- * Σy² − (Σy)²/n can come out a few ulps negative for constant data.
+ * Mean and sample variance from (n, Σy, Σy²). Σy and Σy² may be exact decimal text (PostgreSQL
+ * numeric) or doubles; the centred sum of squares is formed exactly (see exact-sums.ts), so the
+ * variance keeps its digits at any mean/sd ratio. `null` when n = 0 or a sum is not finite.
  */
-export function summarizeSample(n: number, sum: number, sumSquares: number): SampleSummary | null {
-  if (!(n > 0) || !Number.isFinite(sum) || !Number.isFinite(sumSquares)) return null;
-  const mean = sum / n;
+export function summarizeSample(n: number, sum: number | string, sumSquares: number | string): SampleSummary | null {
+  if (!(n > 0)) return null;
+  const centred = centredSums(n, sum, sumSquares);
+  if (centred === null || !Number.isFinite(centred.sum)) return null;
+  const mean = centred.sum / n;
   if (n < 2) return { n, mean, variance: null, stdDev: null };
-  const variance = Math.max(0, (sumSquares - (sum * sum) / n) / (n - 1));
+  const variance = centred.sumSquaredDeviations / (n - 1);
+  if (!Number.isFinite(variance)) return { n, mean, variance: null, stdDev: null };
   return { n, mean, variance, stdDev: Math.sqrt(variance) };
 }
 

@@ -80,3 +80,82 @@ export function proportionDiffInterval(
   const half = twoSidedZ(confidenceLevel) * se;
   return { diff, se, ci: [diff - half, diff + half] };
 }
+
+/**
+ * The smallest expected count of the 2×2 table (converted / not converted × treatment / control)
+ * under independence: min(row) · min(column) / total (scipy `contingency.expected_freq(...).min()`).
+ * `null` when a group is empty.
+ */
+export function minExpectedCount(successesT: number, totalT: number, successesC: number, totalC: number): number | null {
+  if (!validCount(successesT, totalT) || !validCount(successesC, totalC)) return null;
+  const total = totalT + totalC;
+  const successes = successesT + successesC;
+  return (Math.min(totalT, totalC) * Math.min(successes, total - successes)) / total;
+}
+
+/**
+ * Score statistic for H0: p_t − p_c = delta, with the variance at the restricted maximum-likelihood
+ * rates (Farrington–Manning / Miettinen–Nurminen without the n/(n−1) factor, as statsmodels
+ * `test_proportions_2indep(method="score", correction=False)`). At delta = 0 the restricted rates
+ * are the pooled rate, so this is exactly the pooled two-proportion z statistic.
+ */
+function scoreStatistic(successesT: number, totalT: number, successesC: number, totalC: number, delta: number): number {
+  const pT = successesT / totalT;
+  const pC = successesC / totalC;
+  const total = totalT + totalC;
+  const successes = successesT + successesC;
+  let rateC: number;
+  let rateT: number;
+  if (delta === 0) {
+    rateC = rateT = successes / total;
+  } else {
+    // Closed-form root of the likelihood cubic (Miettinen & Nurminen 1985), index 0 = control.
+    const t3 = total;
+    const t2 = (totalT + 2 * totalC) * delta - total - successes;
+    const t1 = (successesC * delta - total - 2 * successesC) * delta + successes;
+    const t0 = successesC * delta * (1 - delta);
+    const q = (t2 / (3 * t3)) ** 3 - (t1 * t2) / (6 * t3 * t3) + t0 / (2 * t3);
+    const p = Math.sign(q) * Math.sqrt(Math.max(0, (t2 / (3 * t3)) ** 2 - t1 / (3 * t3)));
+    const ratio = p === 0 ? 0 : Math.min(1, Math.max(-1, q / p ** 3));
+    const a = (Math.PI + Math.acos(ratio)) / 3;
+    rateC = 2 * p * Math.cos(a) - t2 / (3 * t3);
+    rateT = rateC + delta;
+  }
+  const variance = (rateT * (1 - rateT)) / totalT + (rateC * (1 - rateC)) / totalC;
+  const diff = pT - pC - delta;
+  if (!(variance > 0)) return diff === 0 ? 0 : diff > 0 ? Infinity : -Infinity;
+  return diff / Math.sqrt(variance);
+}
+
+/**
+ * Score interval for p_t − p_c (Mee 1984): every delta the score test does not reject at level
+ * 1 − confidenceLevel (statsmodels `confint_proportions_2indep(method="score", compare="diff",
+ * correction=False)`). Because the test at delta = 0 is the pooled z-test, the interval excludes 0
+ * exactly when the pooled z-test's p-value is below 1 − confidenceLevel: it is the interval that
+ * agrees with the verdict. `null` when a group is empty or nobody / everybody converted.
+ */
+export function scoreDiffInterval(
+  successesT: number,
+  totalT: number,
+  successesC: number,
+  totalC: number,
+  confidenceLevel: number,
+): Interval | null {
+  if (pooledTwoProportionZTest(successesT, totalT, successesC, totalC) === null) return null;
+  const z = twoSidedZ(confidenceLevel);
+  const diff = successesT / totalT - successesC / totalC;
+  const statistic = (delta: number): number => scoreStatistic(successesT, totalT, successesC, totalC, delta);
+  // The statistic falls as delta grows; each bound is where it crosses ±z (bisection to ~1e-15).
+  const solve = (lo: number, hi: number, target: number): number => {
+    for (let i = 0; i < 200 && hi - lo > 1e-15; i++) {
+      const mid = (lo + hi) / 2;
+      if (statistic(mid) > target) lo = mid;
+      else hi = mid;
+    }
+    return (lo + hi) / 2;
+  };
+  const edge = 1 - 1e-12;
+  const lower = statistic(-edge) <= z ? -edge : solve(-edge, diff, z);
+  const upper = statistic(edge) >= -z ? edge : solve(diff, edge, -z);
+  return [lower, upper];
+}

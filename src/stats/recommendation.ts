@@ -3,7 +3,8 @@
  * interval and why a winner was or was not declared.
  */
 import type { AnalysisResult, ComparisonResult, MetricWork } from './analyze-experiment';
-import type { AnalysisMode, Correction, Goal, Interval, MetricType } from './types';
+import { MIN_EXPECTED_COUNT } from './compare';
+import type { AnalysisMode, Correction, Goal, MetricType } from './types';
 
 /** "95", "97.5", "99.9". */
 export function formatLevel(confidenceLevel: number): string {
@@ -33,40 +34,53 @@ function formatAbsolute(x: number, type: MetricType): string {
   return signed(x, String(Number(Math.abs(x).toPrecision(3))));
 }
 
-function intervalLabel(analysis: AnalysisMode, level: string): string {
-  if (analysis === 'bayesian') return `${level} % credible interval`;
-  if (analysis === 'sequential') return `${level} % confidence sequence`;
-  return `${level} % CI`;
+function correctionName(correction: Correction): string {
+  return correction === 'holm' ? 'Holm' : correction === 'bh' ? 'Benjamini-Hochberg' : '';
 }
 
-function correctionLabel(correction: Correction): string {
-  if (correction === 'holm') return ' after Holm correction';
-  if (correction === 'bh') return ' after Benjamini-Hochberg correction';
-  return '';
+/**
+ * How the interval next to a verdict is labelled: its own level, and whether that level is the
+ * family-adjusted one ("97.5 % CI, Holm-adjusted level") — the interval always agrees with the verdict.
+ */
+function decisionLabel(level: number, analysis: AnalysisMode, confidenceLevel: number, correction: Correction | null): string {
+  const text = `${formatLevel(level)} %`;
+  if (analysis === 'bayesian') return `${text} credible interval`;
+  const kind = analysis === 'sequential' ? 'confidence sequence' : 'CI';
+  const adjusted = correction !== null && correction !== 'none' && Math.abs(level - confidenceLevel) > 1e-12;
+  return adjusted ? `${text} ${kind}, ${correctionName(correction)}-adjusted level` : `${text} ${kind}`;
 }
 
-/** "+7.2 % relative lift (95 % CI +1.1 % to +13.3 %)" or the absolute form when lift is undefined. */
+/**
+ * "+2.00 percentage points (+20.0 % relative lift; 98.75 % CI, Holm-adjusted level: +0.05 to +3.95)".
+ * The interval quoted is the comparison's decisionCi: the interval of the tested quantity (the
+ * absolute difference) at the level the decision used, so it excludes 0 exactly when the comparison
+ * is significant. Relative change is given as a point estimate only, and only when the control
+ * mean is > 0 (with a control ≤ 0 its sign would mislead).
+ */
 export function describeEffect(
-  c: Pick<ComparisonResult, 'absoluteDiff' | 'absoluteCi' | 'relativeLift' | 'relativeCi'>,
+  c: Pick<ComparisonResult, 'absoluteDiff' | 'relativeLift' | 'decisionCi' | 'decisionCiLevel'>,
   type: MetricType,
   goal: Goal,
   analysis: AnalysisMode,
   confidenceLevel: number,
+  correction: Correction | null = null,
 ): string {
-  const label = intervalLabel(analysis, formatLevel(confidenceLevel));
-  const withCi = (ci: Interval | null, fmt: (x: number) => string): string =>
-    ci === null ? '' : ` (${label} ${fmt(ci[0])} to ${fmt(ci[1])})`;
+  if (c.absoluteDiff === null) return 'no estimate';
+  const unit = type === 'conversion' ? ' percentage points' : '';
+  const fmt = (x: number): string => formatAbsolute(x, type);
+  const parts: string[] = [];
   if (c.relativeLift !== null) {
     const noun = c.relativeLift > 0 && goal === 'increase' ? 'relative lift' : 'relative change';
-    return `${formatPercent(c.relativeLift)} ${noun}${withCi(c.relativeCi, formatPercent)}`;
+    parts.push(`${formatPercent(c.relativeLift)} ${noun}`);
+  } else {
+    parts.push(type === 'conversion' ? 'no relative lift as control is 0' : 'no relative change as the control mean is not above 0');
   }
-  if (c.absoluteDiff !== null) {
-    const unit = type === 'conversion' ? ' percentage points' : '';
-    const fmt = (x: number): string => formatAbsolute(x, type);
-    const ci = c.absoluteCi === null ? '' : ` (${label} ${fmt(c.absoluteCi[0])} to ${fmt(c.absoluteCi[1])}${unit})`;
-    return `${fmt(c.absoluteDiff)}${unit} absolute difference${ci}, no relative lift as control is 0`;
+  if (c.decisionCi !== null && c.decisionCiLevel !== null) {
+    parts.push(
+      `${decisionLabel(c.decisionCiLevel, analysis, confidenceLevel, correction)}: ${fmt(c.decisionCi[0])} to ${fmt(c.decisionCi[1])}`,
+    );
   }
-  return 'no estimate';
+  return `${fmt(c.absoluteDiff)}${unit} (${parts.join('; ')})`;
 }
 
 /** Probability as a percentage that never rounds to a false certainty ("> 99.9 %"). */
@@ -88,7 +102,8 @@ export function describeEvidence(
   const p = correction === null ? c.pValue : c.adjustedPValue;
   if (p === null) return 'p undefined';
   const prefix = analysis === 'sequential' ? 'always-valid p' : 'p';
-  return `${prefix} ${formatP(p)}${correction === null ? '' : correctionLabel(correction)}`;
+  const label = correction === null || correction === 'none' ? '' : ` after ${correctionName(correction)} correction`;
+  return `${prefix} ${formatP(p)}${label}`;
 }
 
 export interface RecommendationContext {
@@ -106,8 +121,15 @@ export function buildRecommendation(ctx: RecommendationContext): string {
   const level = formatLevel(confidenceLevel);
 
   if (result.decision === 'insufficient_data') {
-    const { smallestVariant, minimumPerVariant } = result.sampleSize;
-    return `Not enough users yet: ${smallestVariant} of ${minimumPerVariant} per variant.`;
+    const { smallestVariant, minimumPerVariant, reached } = result.sampleSize;
+    if (!reached) return `Not enough users yet: ${smallestVariant} of ${minimumPerVariant} per variant.`;
+    const sparse = primary?.result.comparisons.find((c) => c.minExpectedCount !== null && c.minExpectedCount < MIN_EXPECTED_COUNT);
+    const count = sparse?.minExpectedCount ?? 0;
+    return (
+      `Too few events to test ${primary?.result.name ?? 'the primary metric'} yet: ` +
+      `${sparse ? `${sparse.variant} vs ${controlName} has` : 'a comparison has'} an expected count of ${Number(count.toPrecision(3))} ` +
+      `(below ${MIN_EXPECTED_COUNT}) in its 2×2 table, where the normal approximation is not reliable.`
+    );
   }
   if (result.decision === 'srm') {
     return `Sample ratio mismatch (p ${formatP(result.srm.pValue ?? 0)}): assignment is broken, do not trust these results.`;
@@ -116,7 +138,7 @@ export function buildRecommendation(ctx: RecommendationContext): string {
 
   const metric = primary.result;
   const effect = (c: ComparisonResult, m: { type: MetricType; goal: Goal } = metric): string =>
-    describeEffect(c, m.type, m.goal, analysis, confidenceLevel);
+    describeEffect(c, m.type, m.goal, analysis, confidenceLevel, correction);
   const evidence = (c: ComparisonResult, adjusted = true): string => describeEvidence(c, analysis, adjusted ? correction : null);
 
   if (result.decision === 'winner' && result.winner === controlName) {

@@ -1,5 +1,10 @@
-/** Fixed-horizon sample size per variant (api.md §5), two-sided at α = 1 − confidenceLevel. */
-import { normalQuantile, twoSidedZ } from './distributions';
+/**
+ * Fixed-horizon sample size per variant (api.md §5), two-sided at α = 1 − confidenceLevel, or at the
+ * Bonferroni level α/m when m comparisons share the family correction: Holm (and BH) reject at
+ * least whatever Bonferroni rejects, so a sample powered at α/m has at least the stated power under
+ * the decision rule the results apply (docs/decisions/007).
+ */
+import { normalQuantile } from './distributions';
 
 export interface ConversionSampleSizeInput {
   /** Control conversion rate p₁, in (0, 1). */
@@ -12,6 +17,8 @@ export interface ConversionSampleSizeInput {
   power: number;
   /** Number of variants including control (≥ 2). */
   variants: number;
+  /** Comparisons in the family the decision corrects over (default 1: no adjustment). */
+  comparisons?: number;
 }
 
 export interface MeanSampleSizeInput {
@@ -25,6 +32,8 @@ export interface MeanSampleSizeInput {
   confidenceLevel: number;
   power: number;
   variants: number;
+  /** As for conversions. */
+  comparisons?: number;
 }
 
 export interface SampleSizeResult {
@@ -36,6 +45,15 @@ export interface SampleSizeResult {
   absoluteEffect: number;
   /** p₂ for conversion metrics; omitted for means. */
   targetRate?: number;
+  /** The two-sided level each comparison is powered at: (1 − confidenceLevel) / comparisons. */
+  alpha: number;
+}
+
+/** Bonferroni-adjusted two-sided α and its z; `null` when comparisons is not a positive integer. */
+function adjustedZ(confidenceLevel: number, comparisons = 1): { alpha: number; z: number } | null {
+  if (!(Number.isInteger(comparisons) && comparisons >= 1)) return null;
+  const alpha = (1 - confidenceLevel) / comparisons;
+  return { alpha, z: normalQuantile(1 - alpha / 2) };
 }
 
 function validCommon(confidenceLevel: number, power: number, variants: number): boolean {
@@ -59,12 +77,14 @@ export function conversionSampleSize(input: ConversionSampleSizeInput): SampleSi
   if (!(p1 > 0 && p1 < 1) || !Number.isFinite(mde) || mde === 0) return null;
   const p2 = relative ? p1 * (1 + mde) : p1 + mde;
   if (!(p2 > 0 && p2 < 1)) return null;
-  const z = twoSidedZ(confidenceLevel);
+  const adjusted = adjustedZ(confidenceLevel, input.comparisons);
+  if (adjusted === null) return null;
+  const { z, alpha } = adjusted;
   const zBeta = normalQuantile(power);
   const pBar = (p1 + p2) / 2;
   const numerator = z * Math.sqrt(2 * pBar * (1 - pBar)) + zBeta * Math.sqrt(p1 * (1 - p1) + p2 * (1 - p2));
   const done = finish(numerator ** 2 / (p2 - p1) ** 2, variants);
-  return done && { ...done, absoluteEffect: p2 - p1, targetRate: p2 };
+  return done && { ...done, absoluteEffect: p2 - p1, targetRate: p2, alpha };
 }
 
 /** n = 2(z + z_β)²σ²/Δ². `null` when σ ≤ 0, Δ = 0 (or baselineMean missing/0 with `relative`). */
@@ -77,8 +97,10 @@ export function meanSampleSize(input: MeanSampleSizeInput): SampleSizeResult | n
     if (baselineMean === undefined || !Number.isFinite(baselineMean) || baselineMean === 0) return null;
     delta = baselineMean * mde;
   }
-  const z = twoSidedZ(confidenceLevel);
+  const adjusted = adjustedZ(confidenceLevel, input.comparisons);
+  if (adjusted === null) return null;
+  const { z, alpha } = adjusted;
   const zBeta = normalQuantile(power);
   const done = finish((2 * (z + zBeta) ** 2 * stdDev ** 2) / delta ** 2, variants);
-  return done && { ...done, absoluteEffect: delta };
+  return done && { ...done, absoluteEffect: delta, alpha };
 }

@@ -1,26 +1,25 @@
 /**
- * One point of `/results/timeseries`: the cumulative per-variant rate|mean with its interval and
- * the primary comparison p-value, computed by exactly the same code as `/results`.
+ * One point of `/results/timeseries`: the cumulative per-variant rate|mean with its interval and the
+ * metric's comparisons, computed by `analyzeMetrics` — the same code, the same family and the same
+ * significance rule as `/results`, so the last point equals `/results` when given the same data.
  */
-import { compareToControl, summarizeVariantMetric, type MetricSufficientStats } from './compare';
-import { adjustPValues } from './multiple-testing';
-import { alphaOf } from './numbers';
-import type { AnalysisMode, Correction, Goal, Interval, MetricType } from './types';
+import { analyzeMetrics, type AnalysisMetricInput } from './analyze-experiment';
+import type { AnalysisMode, Correction, Interval, MetricRole } from './types';
 
 export interface TimeseriesPointInput {
   analysis: AnalysisMode;
   confidenceLevel: number;
-  /** Applied across the treatments of this one metric when there are several. */
   correction: Correction;
   controlVariant: string;
   /** Cumulative assigned users up to the point. */
   variants: { name: string; users: number }[];
-  metric: {
-    type: MetricType;
-    goal: Goal;
-    /** Cumulative sufficient statistics up to the point, keyed by variant name. */
-    perVariant: Record<string, MetricSufficientStats>;
-  };
+  /**
+   * Cumulative sufficient statistics up to the point of the charted metric and of every metric in
+   * its family (see `timeseriesMetrics`).
+   */
+  metrics: AnalysisMetricInput[];
+  /** The charted metric (one of `metrics`). */
+  metric: string;
 }
 
 export type TimeseriesVariant =
@@ -30,55 +29,60 @@ export type TimeseriesVariant =
 export interface TimeseriesComparison {
   variant: string;
   pValue: number | null;
+  /** After the family correction, exactly as `/results` (guardrails: unadjusted). */
+  adjustedPValue: number | null;
+  significant: boolean;
   chanceToWin: number | null;
 }
 
 export interface TimeseriesPoint {
   variants: TimeseriesVariant[];
   /**
-   * With one treatment, its p-value (fixed-horizon for frequentist, always-valid for sequential).
-   * With several, the smallest p-value after `correction` across this metric's treatments.
-   * `null` in bayesian mode (see `comparisons[].chanceToWin`) or when undefined.
+   * The smallest `adjustedPValue` of the metric's comparisons (with one treatment: its adjusted
+   * p-value, as `/results` reports it). `null` in bayesian mode (see `comparisons[].chanceToWin`) or
+   * when no comparison is tested yet.
    */
   pValue: number | null;
   comparisons: TimeseriesComparison[];
 }
 
-const ZERO_STATS: MetricSufficientStats = { conversions: 0, sum: 0, sumSquares: 0 };
+/**
+ * Which metrics a point of `metric` needs: itself, and — when a family correction applies to it —
+ * every other metric of the family (primary and secondary), since their p-values move its adjusted
+ * p-value. Guardrails are unadjusted, bayesian mode has no p-values and `none` adjusts nothing.
+ */
+export function timeseriesMetrics<M extends { name: string; role: MetricRole }>(
+  metrics: M[],
+  metric: string,
+  analysis: AnalysisMode,
+  correction: Correction,
+): M[] {
+  const charted = metrics.find((m) => m.name === metric);
+  if (!charted) return [];
+  if (charted.role === 'guardrail' || analysis === 'bayesian' || correction === 'none') return [charted];
+  return metrics.filter((m) => m.name === metric || m.role !== 'guardrail');
+}
 
 export function analyzeTimeseriesPoint(input: TimeseriesPointInput): TimeseriesPoint {
-  const { analysis, confidenceLevel, metric } = input;
-  alphaOf(confidenceLevel);
-  const control = input.variants.find((v) => v.name === input.controlVariant);
-  if (!control) throw new Error(`control variant "${input.controlVariant}" is not one of the variants`);
-  const sample = (v: { name: string; users: number }) => ({
-    users: v.users,
-    stats: metric.perVariant[v.name] ?? ZERO_STATS,
-  });
-
-  const variants: TimeseriesVariant[] = input.variants.map((v) => {
-    const s = summarizeVariantMetric(v.name, sample(v), metric.type, analysis, confidenceLevel);
-    return metric.type === 'conversion'
-      ? { name: v.name, users: v.users, rate: s.rate, ci: s.ci }
-      : { name: v.name, users: v.users, mean: s.mean, ci: s.ci };
-  });
-
-  const comparisons: TimeseriesComparison[] = input.variants
-    .filter((v) => v.name !== control.name)
-    .map((v) => {
-      const raw = compareToControl(sample(v), sample(control), {
-        type: metric.type,
-        goal: metric.goal,
-        analysis,
-        confidenceLevel,
-      });
-      return { variant: v.name, pValue: raw.pValue, chanceToWin: raw.chanceToWin };
-    });
-
-  const adjusted = adjustPValues(
-    comparisons.map((c) => c.pValue),
-    input.correction,
-  ).filter((p): p is number => p !== null);
-  const pValue = adjusted.length === 0 ? null : Math.min(...adjusted);
+  const works = analyzeMetrics({ ...input, decisionIntervals: false });
+  const work = works.find((w) => w.input.name === input.metric);
+  if (!work) throw new Error(`metric "${input.metric}" is not one of the point's metrics`);
+  const type = work.input.type;
+  const variants: TimeseriesVariant[] = work.result.variants.map((v) =>
+    type === 'conversion'
+      ? { name: v.name, users: v.users, rate: v.rate, ci: v.ci }
+      : { name: v.name, users: v.users, mean: v.mean, ci: v.ci },
+  );
+  const comparisons: TimeseriesComparison[] = work.result.comparisons.map((c) => ({
+    variant: c.variant,
+    pValue: c.pValue,
+    adjustedPValue: c.adjustedPValue,
+    significant: c.significant,
+    chanceToWin: c.chanceToWin,
+  }));
+  let pValue: number | null = null;
+  for (const c of comparisons) {
+    if (c.adjustedPValue !== null && (pValue === null || c.adjustedPValue < pValue)) pValue = c.adjustedPValue;
+  }
   return { variants, pValue, comparisons };
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { CORRECTIONS, type Correction } from '../../experiments/experiment.model';
 
 /** Query values arrive as text; only plain decimal numbers become numbers (anything else fails validation). */
 const toNumber = ({ value }: { value: unknown }): unknown =>
@@ -61,4 +62,24 @@ export class SampleSizeQuery {
   @Min(2)
   @Max(20)
   variants?: number;
+
+  @ApiPropertyOptional({
+    enum: CORRECTIONS,
+    default: 'holm',
+    description:
+      'The correction the results will apply. holm or bh: each comparison is powered at the Bonferroni level α/comparisons (so the stated power holds under Holm and BH); none: at α',
+  })
+  @IsOptional()
+  @IsIn(CORRECTIONS)
+  correction?: Correction;
+
+  @ApiPropertyOptional({
+    description: 'Comparisons in the family (treatments × primary and secondary metrics); default variants − 1',
+  })
+  @IsOptional()
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(400)
+  comparisons?: number;
 }
