@@ -20,6 +20,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResultsModule } from './results/results.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
+import { SdkModule } from './sdk/sdk.module';
 import { StreamModule } from './stream/stream.module';
 import { RateLimitGuard } from './security/rate-limit.guard';
 
@@ -42,6 +43,7 @@ export class AppModule {
         AlertsModule,
         RolloutsModule,
         StreamModule,
+        SdkModule,
         DashboardModule,
       ],
       providers: [
