@@ -532,7 +532,10 @@ export class ExperimentationClient {
     while (this.exposureOutbox.length > 0) {
       const batch = this.exposureOutbox[0];
       try {
-        const { body } = await this.transport.request<ExposureReport>('POST', '/api/v1/sdk/exposures', batch);
+        const { body } = await this.transport.request<ExposureReport>('POST', '/api/v1/sdk/exposures', {
+          batchId: batch.batchId,
+          exposures: batch.items,
+        });
         if (body) this.applyCorrections(batch.items, body);
         this.counters.sentExposures += batch.items.length;
       } catch (error) {
