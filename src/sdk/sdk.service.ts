@@ -42,7 +42,7 @@ const BATCH_ID_RETENTION_HOURS = 24;
 export class SdkService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SdkService.name);
   private cached: { snapshot: DefinitionsSnapshot; builtAt: number } | null = null;
-  private building: Promise<DefinitionsSnapshot> | null = null;
+  private building: { generation: number; promise: Promise<DefinitionsSnapshot> } | null = null;
   private generation = 0;
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: () => void;
@@ -87,11 +87,17 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
   /** The definitions body and its strong ETag (a digest of the body: equal definitions, equal tag, on every replica). */
   async definitions(): Promise<DefinitionsSnapshot> {
     if (this.cached && Date.now() - this.cached.builtAt < MAX_AGE_MS) return this.cached.snapshot;
-    // Concurrent requests share one rebuild.
-    this.building ??= this.build().finally(() => {
-      this.building = null;
-    });
-    return this.building;
+    // Concurrent requests share one rebuild, unless a change landed after it started (it may have missed it).
+    if (this.building === null || this.building.generation !== this.generation) {
+      const building = { generation: this.generation, promise: this.build() };
+      this.building = building;
+      void building.promise
+        .finally(() => {
+          if (this.building === building) this.building = null;
+        })
+        .catch(() => undefined);
+    }
+    return this.building.promise;
   }
 
   private async build(): Promise<DefinitionsSnapshot> {
