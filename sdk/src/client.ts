@@ -162,7 +162,7 @@ export class ExperimentationClient {
     });
     void this.start();
     this.every(this.options.refreshSeconds * 1000, () => {
-      if (this.loaded) void this.refresh().catch((error: Error) => this.fail(error));
+      if (this.loaded) void this.refreshDefinitions().catch((error: Error) => this.fail(error));
     });
     this.every(this.options.flushIntervalSeconds * 1000, () => void this.flush().catch((error: Error) => this.fail(error)));
     if (this.options.stream) void this.listen();
@@ -310,12 +310,17 @@ export class ExperimentationClient {
     return { ready: this.loaded, etag: this.etag, ...this.counters };
   }
 
+  /** Fetches definitions now (with `If-None-Match`); the stream and the poll call this on their own. */
+  refresh(): Promise<void> {
+    return this.refreshDefinitions();
+  }
+
   // ── definitions ──────────────────────────────────────────────────────────────
 
   private async start(): Promise<void> {
     while (!this.loaded && !this.closed) {
       try {
-        await this.refresh();
+        await this.refreshDefinitions();
       } catch (error) {
         this.fail(error as Error);
         await this.sleep(Math.min(START_RETRY_MS, this.options.refreshSeconds * 1000));
@@ -324,7 +329,7 @@ export class ExperimentationClient {
   }
 
   /** One definitions request at a time; a request asked for meanwhile runs once more afterwards. */
-  private refresh(): Promise<void> {
+  private refreshDefinitions(): Promise<void> {
     if (this.refreshing) {
       this.refreshAgain = true;
       return this.refreshing;
@@ -405,7 +410,7 @@ export class ExperimentationClient {
         await readEvents(response, (event, data) => {
           if (event !== 'definitions') return;
           const { etag } = JSON.parse(data) as { etag?: string };
-          if (etag !== this.etag) void this.refresh().catch((error: Error) => this.fail(error));
+          if (etag !== this.etag) void this.refreshDefinitions().catch((error: Error) => this.fail(error));
         });
       } catch (error) {
         if (this.closed) return;
