@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { SdkController } from '../../src/sdk/sdk.controller';
-import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
+import { createApiClient } from '../../sdk/src/api-client';
+import { ADMIN_TOKEN, asAdmin, asClient, CLIENT_TOKEN, startTestAppWithDatabase, TestApp } from '../support/test-app';
 import { createRollout, startRollout, waitFor } from './rollouts-support';
 import { createExperiment, currentEtag, listen } from './sdk-support';
 
@@ -92,6 +93,19 @@ describe(SdkController.name, () => {
       expect((await definitions().expect(200)).body.experiments[0]).toMatchObject({ trafficAllocation: 0.9, allocationHighWater: 0.8 });
       await t.http.post('/api/v1/experiments/def-running/resume').set(asAdmin).expect(200);
       expect((await definitions().expect(200)).body.experiments[0]).toMatchObject({ status: 'running', allocationHighWater: 0.9 });
+    });
+
+    it('should be reachable through the typed client', async () => {
+      const api = createApiClient({ baseUrl: base, token: CLIENT_TOKEN });
+      const { data, response } = await api.GET('/api/v1/sdk/definitions');
+      expect(response.status).toBe(200);
+      expect(data!.experiments.map((e) => e.key)).toContain('def-running');
+      const admin = createApiClient({ baseUrl: `${base}/`, token: ADMIN_TOKEN });
+      const experiment = await admin.GET('/api/v1/experiments/{idOrKey}', { params: { path: { idOrKey: 'def-running' } } });
+      expect(experiment.response.status).toBe(200);
+      const refused = await api.GET('/api/v1/experiments/{idOrKey}', { params: { path: { idOrKey: 'def-running' } } });
+      expect(refused.response.status).toBe(403);
+      expect(refused.error).toMatchObject({ statusCode: 403, error: 'Forbidden' });
     });
 
     it('should need a token and accept the client scope', async () => {
