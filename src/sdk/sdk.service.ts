@@ -42,7 +42,7 @@ const BATCH_ID_RETENTION_HOURS = 24;
 export class SdkService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SdkService.name);
   private cached: { snapshot: DefinitionsSnapshot; builtAt: number } | null = null;
-  private building: { generation: number; promise: Promise<DefinitionsSnapshot> } | null = null;
+  private building: { generation: number; startedAt: number; promise: Promise<DefinitionsSnapshot> } | null = null;
   private generation = 0;
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: () => void;
@@ -88,8 +88,9 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
   async definitions(): Promise<DefinitionsSnapshot> {
     if (this.cached && Date.now() - this.cached.builtAt < MAX_AGE_MS) return this.cached.snapshot;
     // Concurrent requests share one rebuild, unless a change landed after it started (it may have missed it).
-    if (this.building === null || this.building.generation !== this.generation) {
-      const building = { generation: this.generation, promise: this.build() };
+    const now = Date.now();
+    if (this.building === null || this.building.generation !== this.generation || now - this.building.startedAt >= MAX_AGE_MS) {
+      const building = { generation: this.generation, startedAt: now, promise: this.build() };
       this.building = building;
       void building.promise
         .finally(() => {
@@ -102,6 +103,8 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
 
   private async build(): Promise<DefinitionsSnapshot> {
     const generation = this.generation;
+    // The age counts from before the reads: a snapshot is as old as the data it read.
+    const startedAt = Date.now();
     const [experiments, rollouts] = await Promise.all([this.store.definedExperiments(), this.rollouts.listServing()]);
     const baselines = await this.store.baselineVersions(rollouts.map((r) => r.id));
     const defined: DefinedRollout[] = [];
@@ -119,7 +122,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     const body = serializeDefinitions(experiments.map(toDefinedExperiment), defined);
     const snapshot = { body, etag: strongEtag(body) };
     // A change that landed while building: serve this once, build again next time.
-    if (generation === this.generation) this.cached = { snapshot, builtAt: Date.now() };
+    if (generation === this.generation) this.cached = { snapshot, builtAt: startedAt };
     return snapshot;
   }
 
