@@ -50,19 +50,27 @@ export interface ClientStats {
   lookups: number;
 }
 
+/**
+ * A user who holds an assignment (decided here, or learned from the server), with the exposures
+ * not yet reported: one map entry serves both the answer and the report, so a decision costs one
+ * map operation.
+ */
+interface UserState {
+  userId: string;
+  index: number;
+  count: number;
+}
+
 /** What the client knows about the users of one experiment; kept across definition refreshes. */
 interface Users {
-  /** Variant index of users who hold an assignment (decided here, or learned from the server). */
-  known: Map<string, number>;
+  experimentId: string;
+  variantNames: string[];
+  known: Map<string, UserState>;
+  /** Users with exposures to report (count > 0). */
+  pending: UserState[];
   /** Users the server said hold none, valid for one revision of the experiment. */
   absent: Set<string>;
   absentRevision: string;
-}
-
-interface ExposureEntry {
-  variant: string;
-  count: number;
-  at: number;
 }
 
 interface Entry {
@@ -119,7 +127,6 @@ export class ExperimentationClient {
   private readonly abort = new AbortController();
   private readonly wakeOnClose = new Set<() => void>();
 
-  private readonly exposures = new Map<string, Map<string, ExposureEntry>>();
   private readonly exposureOutbox: Array<{ batchId: string; items: ExposureItem[] }> = [];
   private events: EventItem[] = [];
   private readonly eventOutbox: EventItem[][] = [];
@@ -207,13 +214,12 @@ export class ExperimentationClient {
 
     const known = entry.users.known.get(userId);
     if (known !== undefined) {
-      this.expose(compiled, userId, known);
-      return compiled.sticky[known];
+      this.expose(entry.users, known);
+      return compiled.sticky[known.index];
     }
     const evaluation = evaluateNewUser(compiled, userId);
     if (evaluation.kind === 'enrol') {
-      this.remember(entry.users, userId, evaluation.index);
-      this.expose(compiled, userId, evaluation.index);
+      this.expose(entry.users, this.remember(entry.users, userId, evaluation.index));
       return compiled.assigned[evaluation.index];
     }
     if (evaluation.kind === 'ambiguous' && !this.knownAbsent(entry, userId) && this.pendingLookupCount < this.options.maxPendingLookups) {
@@ -364,18 +370,30 @@ export class ExperimentationClient {
     for (const definition of next.experiments) {
       let users = this.users.get(definition.id);
       if (!users) {
-        users = { known: new Map(), absent: new Set(), absentRevision: definition.updatedAt };
+        users = {
+          experimentId: definition.id,
+          variantNames: [],
+          known: new Map(),
+          pending: [],
+          absent: new Set(),
+          absentRevision: definition.updatedAt,
+        };
         this.users.set(definition.id, users);
       } else if (users.absentRevision !== definition.updatedAt) {
         // The experiment changed: someone may have been enrolled since the server said "absent".
         users.absent = new Set();
         users.absentRevision = definition.updatedAt;
       }
+      users.variantNames = definition.variants.map((v) => v.name);
       experiments.set(definition.key, { compiled: compileExperiment(definition), users });
     }
     // A deleted experiment takes its assignments with it.
     const ids = new Set(next.experiments.map((e) => e.id));
-    for (const id of this.users.keys()) if (!ids.has(id)) this.users.delete(id);
+    for (const [id, users] of this.users) {
+      if (ids.has(id)) continue;
+      this.counters.bufferedExposures -= users.pending.length;
+      this.users.delete(id);
+    }
 
     this.experiments = experiments;
     this.experimentsById = new Map([...experiments.values()].map((e) => [e.compiled.definition.id, e]));
@@ -491,38 +509,30 @@ export class ExperimentationClient {
     }
   }
 
-  private remember(users: Users, userId: string, index: number): void {
+  private remember(users: Users, userId: string, index: number): UserState {
     if (users.known.size >= this.options.maxCachedUsers) {
-      // Forget the oldest: a forgotten user is decided again exactly, or looked up again.
+      // Forget the oldest: a forgotten user is decided again exactly, or looked up again (their
+      // unreported exposures stay in `pending`).
       const oldest = users.known.keys().next();
       if (!oldest.done) users.known.delete(oldest.value);
     }
-    users.known.set(userId, index);
+    const state: UserState = { userId, index, count: 0 };
+    users.known.set(userId, state);
+    return state;
   }
 
   // ── exposures and events ──────────────────────────────────────────────────────
 
-  private expose(compiled: CompiledExperiment, userId: string, index: number): void {
-    const id = compiled.definition.id;
-    let byUser = this.exposures.get(id);
-    if (byUser === undefined) {
-      byUser = new Map();
-      this.exposures.set(id, byUser);
+  private expose(users: Users, state: UserState): void {
+    if (state.count === 0) {
+      if (this.counters.bufferedExposures >= this.options.maxBufferedExposures) {
+        this.counters.droppedExposures++;
+        return;
+      }
+      this.counters.bufferedExposures++;
+      users.pending.push(state);
     }
-    const variant = compiled.definition.variants[index].name;
-    const entry = byUser.get(userId);
-    if (entry !== undefined) {
-      // A correction may have changed the variant meanwhile: the server counts every answer on its row anyway.
-      entry.count++;
-      entry.variant = variant;
-      return;
-    }
-    if (this.counters.bufferedExposures >= this.options.maxBufferedExposures) {
-      this.counters.droppedExposures++;
-      return;
-    }
-    this.counters.bufferedExposures++;
-    byUser.set(userId, { variant, count: 1, at: Date.now() });
+    state.count++;
   }
 
   private async flushOnce(): Promise<void> {
@@ -572,17 +582,19 @@ export class ExperimentationClient {
 
   private cutExposures(): void {
     let items: ExposureItem[] = [];
-    for (const [experiment, byUser] of this.exposures) {
-      for (const [userId, entry] of byUser) {
-        items.push({ experiment, userId, variant: entry.variant, count: entry.count, at: new Date(entry.at).toISOString() });
+    for (const users of this.users.values()) {
+      if (users.pending.length === 0) continue;
+      for (const state of users.pending) {
+        items.push({ experiment: users.experimentId, userId: state.userId, variant: users.variantNames[state.index], count: state.count });
+        state.count = 0;
         if (items.length === MAX_BATCH) {
           this.exposureOutbox.push({ batchId: randomUUID(), items });
           items = [];
         }
       }
+      users.pending = [];
     }
     if (items.length > 0) this.exposureOutbox.push({ batchId: randomUUID(), items });
-    this.exposures.clear();
   }
 
   /** The server holds a different answer for these users: it wins. */
@@ -595,8 +607,10 @@ export class ExperimentationClient {
       if (!entry) continue;
       const users = entry.users;
       const index = correction.variant === null ? -1 : entry.compiled.definition.variants.findIndex((v) => v.name === correction.variant);
+      const state = users.known.get(item.userId);
       if (index >= 0) {
-        users.known.set(item.userId, index);
+        if (state) state.index = index;
+        else this.remember(users, item.userId, index);
       } else {
         users.known.delete(item.userId);
         if (users.absentRevision === entry.compiled.definition.updatedAt) users.absent.add(item.userId);

@@ -1,5 +1,5 @@
 import { BucketRange, chooseRange, variantRanges } from './bucketing/assign-variant';
-import { bucket } from './bucketing/hash';
+import { bucketIndexFromSeedHash, seedHash } from './bucketing/hash';
 import type { DefinedExperiment } from './definitions';
 
 /** The server's reasons (contract §3), plus `not_ready`: no definitions loaded yet. */
@@ -21,6 +21,8 @@ export const NOT_RUNNING: Assignment = Object.freeze({ inExperiment: false, vari
  */
 export interface CompiledExperiment {
   definition: DefinedExperiment;
+  /** The hash state after the seed, computed once per definition. */
+  seedState: number;
   rangesNow: BucketRange[];
   rangesEver: BucketRange[];
   assigned: Assignment[];
@@ -50,6 +52,7 @@ export function compileExperiment(definition: DefinedExperiment): CompiledExperi
   }
   return {
     definition,
+    seedState: seedHash(definition.hashSeed),
     rangesNow: variantRanges(weights, definition.trafficAllocation),
     // Running, the current allocation counts too (the server keeps the mark at least that high anyway).
     rangesEver: variantRanges(
@@ -75,7 +78,7 @@ export function compileExperiment(definition: DefinedExperiment): CompiledExperi
 export type Evaluation = { kind: 'enrol'; index: number } | { kind: 'absent' } | { kind: 'ambiguous'; index: number };
 
 export function evaluateNewUser(experiment: CompiledExperiment, userId: string): Evaluation {
-  const n = bucket(experiment.definition.hashSeed, userId);
+  const n = bucketIndexFromSeedHash(experiment.seedState, userId) / 10000;
   if (experiment.definition.status === 'running') {
     const index = chooseRange(n, experiment.rangesNow);
     if (index >= 0) return { kind: 'enrol', index };

@@ -2,12 +2,8 @@
 const FNV_OFFSET_BASIS = 2166136261;
 const FNV_PRIME = 16777619;
 
-/**
- * FNV-1a 32-bit over the UTF-16 code units of `value`, as GrowthBook's JS SDK computes it
- * (charCodeAt, not UTF-8 bytes), so ids hash the same here and in GrowthBook.
- */
-export function fnv1a32(value: string): number {
-  let hash = FNV_OFFSET_BASIS;
+/** FNV-1a 32-bit over `value`'s UTF-16 code units, continuing from `hash` (the offset basis for a fresh hash). */
+function fnvContinue(hash: number, value: string): number {
   for (let i = 0; i < value.length; i++) {
     hash ^= value.charCodeAt(i);
     // Math.imul keeps the multiplication in 32 bits; >>> 0 makes it unsigned.
@@ -16,9 +12,40 @@ export function fnv1a32(value: string): number {
   return hash >>> 0;
 }
 
+/**
+ * FNV-1a 32-bit over the UTF-16 code units of `value`, as GrowthBook's JS SDK computes it
+ * (charCodeAt, not UTF-8 bytes), so ids hash the same here and in GrowthBook.
+ */
+export function fnv1a32(value: string): number {
+  return fnvContinue(FNV_OFFSET_BASIS, value);
+}
+
+/** `fnv1a32(String(n))` for an unsigned 32-bit `n`, without building the string (the hot path of every decision). */
+export function fnvOfDecimal(n: number): number {
+  let divisor = 1;
+  while (divisor * 10 <= n) divisor *= 10;
+  let hash = FNV_OFFSET_BASIS;
+  // Powers of ten up to 1e9 and their quotients by 10 are exact in binary floating point.
+  for (; divisor >= 1; divisor /= 10) {
+    hash ^= 48 + (Math.floor(n / divisor) % 10);
+    hash = Math.imul(hash, FNV_PRIME) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/** The hash state after the seed: `seed + userId` hashed as the seed's state continued over the user id. */
+export function seedHash(seed: string): number {
+  return fnv1a32(seed);
+}
+
+/** `bucketIndex(seed, userId)` with the seed hashed once (`seedHash(seed)`), for callers deciding many users. */
+export function bucketIndexFromSeedHash(seedState: number, userId: string): number {
+  return fnvOfDecimal(fnvContinue(seedState, userId)) % 10000;
+}
+
 /** GrowthBook "hash v2" as an integer in [0, 10000), for comparisons free of float rounding. */
 export function bucketIndex(seed: string, userId: string): number {
-  return fnv1a32(String(fnv1a32(seed + userId))) % 10000;
+  return bucketIndexFromSeedHash(seedHash(seed), userId);
 }
 
 /** GrowthBook "hash v2": a bucket in [0, 1) with 4 decimal places. */
