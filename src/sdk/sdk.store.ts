@@ -20,6 +20,7 @@ const BASELINES_SQL = `SELECT id, baseline_version FROM rollouts WHERE id = ANY(
 const CLAIM_BATCH_SQL = `INSERT INTO sdk_exposure_batches (batch_id) VALUES ($1) ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`;
 const STORED_REPORT_SQL = `SELECT response FROM sdk_exposure_batches WHERE batch_id = $1`;
 const STORE_REPORT_SQL = `UPDATE sdk_exposure_batches SET response = $2 WHERE batch_id = $1`;
+const RELEASE_BATCH_SQL = `DELETE FROM sdk_exposure_batches WHERE batch_id = $1`;
 const PRUNE_BATCHES_SQL = `DELETE FROM sdk_exposure_batches WHERE received_at < now() - make_interval(hours => $1)`;
 
 const LOOKUP_SQL = `SELECT user_id, variant FROM assignments WHERE experiment_id = $1 AND user_id = ANY($2::text[])`;
@@ -106,7 +107,12 @@ export class SdkStore {
       }
       const held = await this.enrolOrRead(manager, writes);
       const report = finish(held);
-      if (batchId !== null) await manager.query(STORE_REPORT_SQL, [batchId, JSON.stringify(report)]);
+      if (batchId !== null) {
+        // Nothing accepted means nothing written: a retry would change nothing either, so the claim
+        // is dropped and a rejected report leaves the database as it was.
+        if (report.accepted === 0) await manager.query(RELEASE_BATCH_SQL, [batchId]);
+        else await manager.query(STORE_REPORT_SQL, [batchId, JSON.stringify(report)]);
+      }
       return { duplicate: false as const, report, held };
     });
   }

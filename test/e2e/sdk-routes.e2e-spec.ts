@@ -186,6 +186,12 @@ describe(SdkController.name, () => {
       expect(second.body).toEqual({ ...first.body, duplicate: true });
       await t.http.get('/api/v1/experiments/exp-seed/metrics').set(asAdmin).expect(200);
       expect(await rows('exp-seed')).toEqual([{ user_id: 'a', variant: 'control', exposures: 15 }]);
+
+      // Nothing accepted, nothing written: not even the batch id.
+      const none = { batchId: randomUUID(), exposures: [{ experiment: 'exp-seed', userId: 'b', variant: 'control' }] };
+      expect((await exposures(none).expect(200)).body).toMatchObject({ accepted: 0, duplicate: false });
+      const claims = await t.db.query('SELECT count(*)::int AS n FROM sdk_exposure_batches WHERE batch_id = $1', [none.batchId]);
+      expect(claims.rows[0].n).toBe(0);
     });
 
     it('should enrol nobody in a paused or completed experiment', async () => {
