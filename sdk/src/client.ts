@@ -96,6 +96,7 @@ interface PendingLookup {
 }
 
 const MAX_BATCH = 10_000;
+const REPORTS_IN_FLIGHT = 3;
 const START_RETRY_MS = 1000;
 const MAX_STREAM_BACKOFF_MS = 30_000;
 
@@ -544,21 +545,22 @@ export class ExperimentationClient {
     }
     this.cutExposures();
 
+    // A few batches in flight at once: each is its own transaction on the server, and the server
+    // locks users in key order, so they neither wait on each other nor deadlock.
     while (this.exposureOutbox.length > 0) {
-      const batch = this.exposureOutbox[0];
-      try {
-        const { body } = await this.transport.request<ExposureReport>('POST', '/api/v1/sdk/exposures', {
-          batchId: batch.batchId,
-          exposures: batch.items,
-        });
-        if (body) this.applyCorrections(batch.items, body);
-        this.counters.sentExposures += batch.items.length;
-      } catch (error) {
-        if (isRetryable(error)) throw error;
-        this.fail(error as Error);
-      }
-      this.exposureOutbox.shift();
-      this.counters.bufferedExposures -= batch.items.length;
+      const window = this.exposureOutbox.slice(0, REPORTS_IN_FLIGHT);
+      const outcomes = await Promise.allSettled(window.map((batch) => this.sendExposures(batch)));
+      let retry: unknown = null;
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === 'rejected' && isRetryable(outcome.reason)) {
+          retry ??= outcome.reason;
+          return;
+        }
+        if (outcome.status === 'rejected') this.fail(outcome.reason as Error);
+        this.exposureOutbox.splice(this.exposureOutbox.indexOf(window[i]), 1);
+        this.counters.bufferedExposures -= window[i].items.length;
+      });
+      if (retry !== null) throw retry;
     }
 
     while (this.eventOutbox.length > 0) {
@@ -578,6 +580,15 @@ export class ExperimentationClient {
       this.eventOutbox.shift();
       this.counters.bufferedEvents -= events.length;
     }
+  }
+
+  private async sendExposures(batch: { batchId: string; items: ExposureItem[] }): Promise<void> {
+    const { body } = await this.transport.request<ExposureReport>('POST', '/api/v1/sdk/exposures', {
+      batchId: batch.batchId,
+      exposures: batch.items,
+    });
+    if (body) this.applyCorrections(batch.items, body);
+    this.counters.sentExposures += batch.items.length;
   }
 
   private cutExposures(): void {
