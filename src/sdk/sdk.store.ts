@@ -133,11 +133,9 @@ export class SdkStore {
     const lookup: [string[], string[]] = [[], []];
     const seen = new Set<string>();
     // Key order, so concurrent reports with overlapping users take row locks in the same order (no deadlock).
-    const ordered = [...writes].sort((a, b) =>
-      compareKeys(assignmentKey(a.experimentId, a.userId), assignmentKey(b.experimentId, b.userId)),
-    );
-    for (const write of ordered) {
-      const key = assignmentKey(write.experimentId, write.userId);
+    const ordered = writes.map((write) => ({ key: assignmentKey(write.experimentId, write.userId), write }));
+    ordered.sort((a, b) => compareKeys(a.key, b.key));
+    for (const { key, write } of ordered) {
       if (seen.has(key)) continue;
       seen.add(key);
       if (write.enrolVariant !== null) {
