@@ -20,7 +20,7 @@ import {
   strongEtag,
   toDefinedExperiment,
 } from './sdk-rules';
-import { ExposureWrite, SdkStore } from './sdk.store';
+import { ExposureWrite, HeldAssignment, SdkStore } from './sdk.store';
 
 export interface DefinitionsSnapshot {
   body: string;
@@ -35,6 +35,8 @@ export interface DefinitionsSnapshot {
 const MAX_AGE_MS = 1000;
 const CATALOG_LOOKUP_CONCURRENCY = 8;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+/** Users whose assignment this replica has seen, per experiment (as the assign route keeps them); the bound keeps memory flat. */
+const KNOWN_PER_EXPERIMENT = 200_000;
 /** A retried report within this window is recognised by its batchId. */
 const BATCH_ID_RETENTION_HOURS = 24;
 
@@ -47,6 +49,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: () => void;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private readonly known = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly store: SdkStore,
@@ -58,6 +61,9 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
   ) {
     this.unsubscribe = changes.subscribe((change) => {
       if (change !== 'resync' && change.entity === 'alert') return;
+      // A deleted experiment takes its assignments with it.
+      if (change === 'resync') this.known.clear();
+      else if (change.entity === 'experiment') this.known.delete(change.id);
       this.generation++;
       this.cached = null;
       for (const listener of this.listeners) listener();
@@ -152,6 +158,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     const outcomes: ExposureOutcome[] = [];
     const pending: { index: number; input: ExposureInput; experiment: Experiment }[] = [];
     const writes: ExposureWrite[] = [];
+    const known = new Map<string, HeldAssignment>();
     for (const { index, input } of valid) {
       const experiment = experiments.get(input.experiment);
       if (!experiment) {
@@ -167,14 +174,18 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
         outcomes.push({ index, experiment: input.experiment, userId: input.userId, reported: input.variant, held: null });
         continue;
       }
-      writes.push({ experimentId: experiment.id, userId: input.userId, enrolVariant: plan.enrolVariant });
       pending.push({ index, input, experiment });
+      // Rows never change once written: a user this replica has seen needs no statement.
+      const seen = this.known.get(experiment.id)?.get(input.userId);
+      if (seen !== undefined) known.set(assignmentKey(experiment.id, input.userId), { variant: seen, inserted: false });
+      else writes.push({ experimentId: experiment.id, userId: input.userId, enrolVariant: plan.enrolVariant });
     }
 
-    const result = await this.store.applyExposures(envelope.value.batchId, writes, (held) => {
+    const result = await this.store.applyExposures(envelope.value.batchId, writes, (written) => {
+      for (const [key, row] of written) known.set(key, row);
       const all = [...outcomes];
       for (const { index, input, experiment } of pending) {
-        const row = held.get(assignmentKey(experiment.id, input.userId));
+        const row = known.get(assignmentKey(experiment.id, input.userId));
         all.push({ index, experiment: input.experiment, userId: input.userId, reported: input.variant, held: row?.variant ?? null });
       }
       return buildExposureReport(rejected, all);
@@ -185,8 +196,9 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     const claimed = new Set<string>();
     for (const { input, experiment } of pending) {
       const key = assignmentKey(experiment.id, input.userId);
-      const row = result.held.get(key);
+      const row = known.get(key);
       if (!row) continue;
+      this.remember(experiment.id, input.userId, row.variant);
       const first = row.inserted && !claimed.has(key);
       if (first) claimed.add(key);
       const extra = first ? input.count - 1 : input.count;
@@ -194,6 +206,16 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
       this.metrics.recordAssignment(experiment.key, row.variant, input.count);
     }
     return result.report;
+  }
+
+  private remember(experimentId: string, userId: string, variant: string): void {
+    let users = this.known.get(experimentId);
+    if (!users) {
+      users = new Map();
+      this.known.set(experimentId, users);
+    }
+    if (users.size >= KNOWN_PER_EXPERIMENT) users.clear();
+    users.set(userId, variant);
   }
 
   async lookup(body: unknown): Promise<AssignmentLookup> {
