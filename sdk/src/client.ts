@@ -18,7 +18,11 @@ export interface ExperimentationClientOptions {
   readyTimeoutSeconds?: number;
   /** Per HTTP request. Default 10. */
   requestTimeoutSeconds?: number;
-  /** Distinct (experiment, user) exposure records held while the service is unreachable; further ones are dropped and counted. Default 100,000. */
+  /**
+   * Distinct (experiment, user) exposure records not yet acknowledged by the service (each holds any
+   * number of exposures); further ones are dropped and counted. A record shares the remembered
+   * user's entry, so it costs little beyond it (~100 bytes once cut into a batch). Default 500,000.
+   */
   maxBufferedExposures?: number;
   /** Events held while the service is unreachable; further ones are dropped and counted. Default 100,000. */
   maxBufferedEvents?: number;
@@ -156,7 +160,7 @@ export class ExperimentationClient {
       flushIntervalSeconds: options.flushIntervalSeconds ?? 1,
       readyTimeoutSeconds: options.readyTimeoutSeconds ?? 10,
       requestTimeoutSeconds: options.requestTimeoutSeconds ?? 10,
-      maxBufferedExposures: options.maxBufferedExposures ?? 100_000,
+      maxBufferedExposures: options.maxBufferedExposures ?? 500_000,
       maxBufferedEvents: options.maxBufferedEvents ?? 100_000,
       maxCachedUsers: options.maxCachedUsers ?? 500_000,
       maxPendingLookups: options.maxPendingLookups ?? 100_000,

@@ -29,6 +29,9 @@ export interface CompiledExperiment {
   sticky: Assignment[];
   /** Completed: the winner's (or control's) answer; otherwise the answer for a user who holds no assignment. */
   fixed: Assignment;
+  /** Every evaluation built once, so deciding a user allocates nothing. */
+  enrol: Evaluation[];
+  ambiguous: Evaluation[];
 }
 
 export function compileExperiment(definition: DefinedExperiment): CompiledExperiment {
@@ -64,6 +67,8 @@ export function compileExperiment(definition: DefinedExperiment): CompiledExperi
     assigned: definition.variants.map((_, i) => answer(true, i, 'assigned')),
     sticky: definition.variants.map((_, i) => answer(true, i, 'sticky')),
     fixed,
+    enrol: definition.variants.map((_, index) => Object.freeze({ kind: 'enrol' as const, index })),
+    ambiguous: definition.variants.map((_, index) => Object.freeze({ kind: 'ambiguous' as const, index })),
   };
 }
 
@@ -77,16 +82,18 @@ export function compileExperiment(definition: DefinedExperiment): CompiledExperi
  */
 export type Evaluation = { kind: 'enrol'; index: number } | { kind: 'absent' } | { kind: 'ambiguous'; index: number };
 
+const ABSENT: Evaluation = Object.freeze({ kind: 'absent' });
+
 export function evaluateNewUser(experiment: CompiledExperiment, userId: string): Evaluation {
   const n = bucketIndexFromSeedHash(experiment.seedState, userId) / 10000;
   if (experiment.definition.status === 'running') {
     const index = chooseRange(n, experiment.rangesNow);
-    if (index >= 0) return { kind: 'enrol', index };
+    if (index >= 0) return experiment.enrol[index];
   }
   // Ranges only grow with the allocation and never overlap, so a user inside an earlier allocation
   // is inside the high-water one, in the same variant.
   const index = chooseRange(n, experiment.rangesEver);
-  return index < 0 ? { kind: 'absent' } : { kind: 'ambiguous', index };
+  return index < 0 ? ABSENT : experiment.ambiguous[index];
 }
 
 export const MAX_USER_ID_LENGTH = 256;
