@@ -159,6 +159,27 @@ describe(ExperimentationClient.name, () => {
     await sdk.close();
   });
 
+  it('should forget the remembered users of an experiment at once when the bound is reached, and still report their exposures', async () => {
+    const service = fakeService({ experiments: [experiment({ key: 'e' })], rollouts: [] });
+    const sdk = new ExperimentationClient({
+      baseUrl: 'http://sdk.test',
+      fetch: service.fetch,
+      stream: false,
+      refreshSeconds: 3600,
+      flushIntervalSeconds: 3600,
+      maxCachedUsers: 2,
+    });
+    await sdk.ready();
+    for (const userId of ['a', 'b', 'c']) expect(sdk.assign('e', userId).reason).toBe('assigned');
+    // "a" and "b" were forgotten when "c" came: decided again (same variant), first answer "assigned".
+    expect(sdk.assign('e', 'a').reason).toBe('assigned');
+    expect(sdk.assign('e', 'c').reason).toBe('sticky');
+    await sdk.flush();
+    const reported = service.calls.filter((c) => c.path === '/api/v1/sdk/exposures').flatMap((c) => c.body.exposures);
+    expect(reported.reduce((sum: number, e: any) => sum + e.count, 0)).toBe(5);
+    await sdk.close();
+  });
+
   it('should aggregate exposures per user and report them in one batch with a batch id', async () => {
     const service = fakeService({ experiments: [experiment({ key: 'e' })], rollouts: [] });
     const sdk = client(service);

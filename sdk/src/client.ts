@@ -26,7 +26,7 @@ export interface ExperimentationClientOptions {
   maxBufferedExposures?: number;
   /** Events held while the service is unreachable; further ones are dropped and counted. Default 100,000. */
   maxBufferedEvents?: number;
-  /** Users whose assignment is remembered, per experiment (oldest forgotten first). Default 500,000. */
+  /** Users whose assignment is remembered, per experiment (all forgotten at once when full). Default 500,000. */
   maxCachedUsers?: number;
   /** Users queued for a lookup (see `assign`) at once. Default 100,000. */
   maxPendingLookups?: number;
@@ -516,10 +516,10 @@ export class ExperimentationClient {
 
   private remember(users: Users, userId: string, index: number): UserState {
     if (users.known.size >= this.options.maxCachedUsers) {
-      // Forget the oldest: a forgotten user is decided again exactly, or looked up again (their
-      // unreported exposures stay in `pending`).
-      const oldest = users.known.keys().next();
-      if (!oldest.done) users.known.delete(oldest.value);
+      // Forgotten at once, as the service does: evicting one by one from the front of a Map makes every
+      // insert walk the deleted slots. A forgotten user is decided again exactly, or looked up again;
+      // their unreported exposures stay in `pending`.
+      users.known.clear();
     }
     const state: UserState = { userId, index, count: 0 };
     users.known.set(userId, state);
