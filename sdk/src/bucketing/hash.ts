@@ -20,17 +20,30 @@ export function fnv1a32(value: string): number {
   return fnvContinue(FNV_OFFSET_BASIS, value);
 }
 
-/** `fnv1a32(String(n))` for an unsigned 32-bit `n`, without building the string (the hot path of every decision). */
-export function fnvOfDecimal(n: number): number {
-  let divisor = 1;
-  while (divisor * 10 <= n) divisor *= 10;
-  let hash = FNV_OFFSET_BASIS;
-  // Powers of ten up to 1e9 and their quotients by 10 are exact in binary floating point.
-  for (; divisor >= 1; divisor /= 10) {
-    hash ^= 48 + (Math.floor(n / divisor) % 10);
+/** FNV-1a over the `width` decimal digits of `value` (< 100,000; zero-padded to `width`), in int32 arithmetic. */
+function fnvDigits(hash: number, value: number, width: number): number {
+  for (let power = POWERS_OF_TEN[width - 1]; power >= 1; power = (power / 10) | 0) {
+    hash ^= 48 + (((value / power) | 0) % 10);
     hash = Math.imul(hash, FNV_PRIME) >>> 0;
   }
-  return hash >>> 0;
+  return hash;
+}
+
+const POWERS_OF_TEN = [1, 10, 100, 1000, 10000];
+
+function digitCount(value: number): number {
+  return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : 5;
+}
+
+/**
+ * `fnv1a32(String(n))` for an unsigned 32-bit `n`, without building the string (the hot path of
+ * every decision): `n` is split at 10^5 so every digit comes from int32 arithmetic.
+ */
+export function fnvOfDecimal(n: number): number {
+  const high = Math.floor(n / 100000);
+  const low = n - high * 100000;
+  if (high === 0) return fnvDigits(FNV_OFFSET_BASIS, low, digitCount(low)) >>> 0;
+  return fnvDigits(fnvDigits(FNV_OFFSET_BASIS, high, digitCount(high)), low, 5) >>> 0;
 }
 
 /** The hash state after the seed: `seed + userId` hashed as the seed's state continued over the user id. */
