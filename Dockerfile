@@ -6,6 +6,8 @@ FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 # Dependencies first, so source changes do not invalidate the npm ci layer.
 COPY package.json package-lock.json .npmrc ./
+# The SDK is an npm workspace: npm ci needs its manifest.
+COPY sdk/package.json ./sdk/
 RUN npm ci --no-audit --no-fund
 COPY . .
 # `npm run build` compiles the service (and the dashboard, when the build script includes it).

@@ -16,6 +16,15 @@ module.exports = {
       transform: { '^.+\\.ts$': swc },
     },
     {
+      // The SDK package's own tests (pure, no server) and the generated client's drift check.
+      displayName: 'sdk',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      roots: ['<rootDir>/sdk/src', '<rootDir>/scripts'],
+      testMatch: ['**/*.spec.ts'],
+      transform: { '^.+\\.ts$': swc },
+    },
+    {
       displayName: 'e2e',
       testEnvironment: 'node',
       rootDir: __dirname,

@@ -17,8 +17,11 @@
  *   5  events/batch vs raw COPY (≥ 30 %) and single track        (bench/ingest.ts)
  *   6  results on 1M users / 10M events: fresh ≤ 3 s, cached p50 < 20 ms (bench/results-scale.ts)
  *   7  sticky assign on 1, 2 and 3 replicas sharing the database
+ *   8  the SDK deciding in-process: decided users ≥ 1M/s, new users ≥ 500k/s, memory per user,
+ *      exposure reporting at 50,000 decisions/s without loss (bench/sdk.ts)
  *
- * Environment: BENCH_ONLY=1,4,7 (a subset), BENCH_SCALE (scenario 6 size, default 1 = 1M/10M),
+ * Environment: BENCH_ONLY=1,4,7 (a subset; BENCH_ONLY=sdk or 8 runs only the SDK rows, without the
+ * hello-world ceiling), BENCH_SDK_SECONDS (8d, 10), BENCH_SCALE (scenario 6 size, default 1 = 1M/10M),
  * BENCH_DURATION (s per flat-out run, 6), BENCH_HALF_RATE_DURATION (4), BENCH_WARMUP (2),
  * BENCH_CONNECTIONS (10), BENCH_EVENTS / BENCH_ROUNDS (scenario 5), BENCH_FSYNC=on (PostgreSQL's
  * default durability instead of fsync off), BENCH_PROFILE=<dir> (--cpu-prof of the service).
@@ -29,6 +32,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ingestScenario } from './ingest';
 import { resultsScenario } from './results-scale';
+import { sdkScenario } from './sdk';
 import {
   ADMIN_TOKEN,
   Api,
@@ -74,6 +78,9 @@ const only = new Set(
     .filter(Boolean),
 );
 const wanted = (id: string) => only.size === 0 || only.has(id);
+const sdkWanted = wanted('8') || only.has('sdk');
+// The SDK rows measure this process, not HTTP: they need no hello-world ceiling.
+const onlySdk = only.size > 0 && [...only].every((id) => id === '8' || id === 'sdk');
 
 function loadLine(): string {
   return os
@@ -104,7 +111,7 @@ function printTable(rows: ScenarioResult[], helloWorldRate: number): void {
   log(row(header));
   log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const l of lines) log(row(l));
-  log(`hello world (ceiling): ${fmt(helloWorldRate)} req/s`);
+  if (helloWorldRate > 0) log(`hello world (ceiling): ${fmt(helloWorldRate)} req/s`);
   for (const r of rows.filter((r) => r.detail)) log(`  ${r.id}: ${r.detail}`);
 }
 
@@ -320,38 +327,40 @@ async function main(): Promise<void> {
   const rows: ScenarioResult[] = [];
   let helloWorldRate = 0;
   try {
-    const hello = await startHelloWorld();
-    try {
-      await runLoad({
-        urls: [hello.base],
-        method: 'GET',
-        path: '/',
-        connections: options.connections,
-        durationSeconds: options.warmupSeconds,
-      });
-      const report = await runLoad({
-        urls: [hello.base],
-        method: 'GET',
-        path: '/',
-        connections: options.connections,
-        durationSeconds: options.durationSeconds,
-      });
-      helloWorldRate = report.rate;
-      rows.push({
-        id: '0',
-        name: 'hello world (node:http, the ceiling)',
-        unit: 'req/s',
-        rate: report.rate,
-        p50Ms: report.p50Ms,
-        p99Ms: report.p99Ms,
-        errors: report.errors,
-        ratio: 1,
-        target: '—',
-        met: null,
-      });
-      log(`  0 done: ${fmt(report.rate)} req/s (load ${loadLine()})`);
-    } finally {
-      await hello.stop();
+    if (!onlySdk) {
+      const hello = await startHelloWorld();
+      try {
+        await runLoad({
+          urls: [hello.base],
+          method: 'GET',
+          path: '/',
+          connections: options.connections,
+          durationSeconds: options.warmupSeconds,
+        });
+        const report = await runLoad({
+          urls: [hello.base],
+          method: 'GET',
+          path: '/',
+          connections: options.connections,
+          durationSeconds: options.durationSeconds,
+        });
+        helloWorldRate = report.rate;
+        rows.push({
+          id: '0',
+          name: 'hello world (node:http, the ceiling)',
+          unit: 'req/s',
+          rate: report.rate,
+          p50Ms: report.p50Ms,
+          p99Ms: report.p99Ms,
+          errors: report.errors,
+          ratio: 1,
+          target: '—',
+          met: null,
+        });
+        log(`  0 done: ${fmt(report.rate)} req/s (load ${loadLine()})`);
+      } finally {
+        await hello.stop();
+      }
     }
 
     if (wanted('0')) rows.push(...(await frameworkFloors(helloWorldRate)));
@@ -370,6 +379,10 @@ async function main(): Promise<void> {
     if (wanted('6')) {
       rows.push(...(await resultsScenario(db, service, admin, options)));
       log(`  6 done (load ${loadLine()})`);
+    }
+    if (sdkWanted) {
+      rows.push(...(await sdkScenario(service, admin)));
+      log(`  8 done (load ${loadLine()})`);
     }
   } finally {
     const code = await service?.stop();

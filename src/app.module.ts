@@ -21,6 +21,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ResultsModule } from './results/results.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
+import { SdkModule } from './sdk/sdk.module';
 import { StreamModule } from './stream/stream.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { RateLimitGuard } from './security/rate-limit.guard';
@@ -46,6 +47,7 @@ export class AppModule {
         RolloutsModule,
         StreamModule,
         WebhooksModule,
+        SdkModule,
         DashboardModule,
       ],
       providers: [

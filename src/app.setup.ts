@@ -19,8 +19,8 @@ const MiB = 1024 * 1024;
 const MAX_PARAM_LENGTH = 500;
 export const DEFAULT_BODY_LIMIT = 1 * MiB;
 export const LARGE_BODY_LIMIT = 10 * MiB;
-// The two routes the contract lets carry up to 10 MiB.
-const LARGE_BODY_ROUTES = [/\/events\/batch$/, /\/rollouts\/:[^/]+\/observations$/];
+// The two routes the contract lets carry up to 10 MiB, and the SDK's batches (up to 10,000 items each).
+const LARGE_BODY_ROUTES = [/\/events\/batch$/, /\/rollouts\/:[^/]+\/observations$/, /\/sdk\/(exposures|assignments\/lookup)$/];
 
 /** Builds the Nest application exactly as production runs it; tests use this too. */
 export async function createApp(config: AppConfig, databaseUrl: string, options: { clock?: Clock } = {}): Promise<NestFastifyApplication> {

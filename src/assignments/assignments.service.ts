@@ -25,9 +25,10 @@ const KNOWN_PER_EXPERIMENT = 200_000;
 
 /**
  * One statement for a whole batch of users (see MicroBatcher): enrol where wanted ($1–$3: experiment,
- * user, variant), and read what already exists ($4–$5: experiment, user).
+ * user, variant), and read what already exists ($4–$5: experiment, user). Also the SDK's exposure
+ * reports' write (src/sdk/sdk.store.ts), so both paths enrol the same way.
  */
-const ASSIGN_BATCH_SQL = `
+export const ASSIGN_BATCH_SQL = `
   WITH inserted AS (
     INSERT INTO assignments (experiment_id, user_id, variant)
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])

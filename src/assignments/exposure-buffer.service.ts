@@ -42,14 +42,15 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
     await this.flush().catch((error: Error) => this.logger.error(`final exposure flush failed: ${error.message}`));
   }
 
-  record(experimentId: string, userId: string): void {
+  /** `count` answers served (the SDK reports several at once), the last at `at` (epoch ms). */
+  record(experimentId: string, userId: string, count = 1, at = Date.now()): void {
     const key = assignmentKey(experimentId, userId);
     const entry = this.pending.get(key);
     if (entry) {
-      entry.count++;
-      entry.lastAt = Date.now();
+      entry.count += count;
+      entry.lastAt = Math.max(entry.lastAt, at);
     } else if (this.pending.size < MAX_PENDING_KEYS) {
-      this.pending.set(key, { experimentId, userId, count: 1, lastAt: Date.now() });
+      this.pending.set(key, { experimentId, userId, count, lastAt: at });
     } else {
       this.dropped++;
     }

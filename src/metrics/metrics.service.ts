@@ -112,8 +112,8 @@ export class MetricsService {
     );
   }
 
-  recordAssignment(experimentKey: string, variant: string): void {
-    this.assignments.inc({ experiment: experimentKey, variant });
+  recordAssignment(experimentKey: string, variant: string, count = 1): void {
+    this.assignments.inc({ experiment: experimentKey, variant }, count);
   }
 
   recordEvents(experimentKey: string, variant: string, eventName: string, count = 1): void {
