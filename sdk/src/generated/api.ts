@@ -649,6 +649,111 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Webhook subscriptions, newest first (no secrets) */
+    get: operations['Webhooks_list'];
+    put?: never;
+    /** Subscribe a URL to events; the answer holds the signing secret, shown only here */
+    post: operations['Webhooks_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One webhook subscription (no secret) */
+    get: operations['Webhooks_get'];
+    put?: never;
+    post?: never;
+    /** Remove a subscription and its deliveries */
+    delete: operations['Webhooks_remove'];
+    options?: never;
+    head?: never;
+    /** Change url, events, format, description or active */
+    patch: operations['Webhooks_update'];
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** New signing secret (shown once); the old one keeps signing alongside it for 24 h */
+    post: operations['Webhooks_rotateSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Queue a webhook.test delivery to this subscription; returns the delivery */
+    post: operations['Webhooks_test'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Deliveries of one subscription, newest first, optionally by status */
+    get: operations['Webhooks_deliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a delivery again (same webhook-id), with a fresh set of attempts */
+    post: operations['Webhooks_redeliver'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/sdk/definitions': {
     parameters: {
       query?: never;
@@ -1083,7 +1188,7 @@ export interface components {
        */
       errors: number;
       /**
-       * @description p95 latency of the window in milliseconds
+       * @description p95 latency of the window in milliseconds (≤ 1 hour)
        * @example 140
        */
       latencyP95Ms?: Record<string, never>;
@@ -1097,14 +1202,20 @@ export interface components {
        * @example 170
        */
       correct?: number;
-      /** @example 2026-11-23T10:00:00Z */
+      /**
+       * @description From 2000-01-01 to 5 minutes after the server clock
+       * @example 2026-11-23T10:00:00Z
+       */
       windowStart?: string;
-      /** @example 2026-11-23T10:05:00Z */
+      /**
+       * @description ≥ windowStart, at most 5 minutes after the server clock
+       * @example 2026-11-23T10:05:00Z
+       */
       windowEnd?: string;
     };
     ObservationsDto: {
       /**
-       * @description 1–10000 raw outcomes of the new model: latencyMs ≥ 0 (optional), error (default false), correct (optional: unlabeled)
+       * @description 1–10000 raw outcomes of the new model: latencyMs 0–3600000 (optional), error (default false), correct (optional: unlabeled)
        * @example [
        *       {
        *         "latencyMs": 120,
@@ -1114,6 +1225,64 @@ export interface components {
        *     ]
        */
       observations: string[];
+    };
+    CreateWebhookDto: {
+      /** @example https://hooks.example.com/experimentation */
+      url: string;
+      /**
+       * @example [
+       *       "rollout.rolled_back",
+       *       "alert.raised"
+       *     ]
+       */
+      events: (
+        | 'rollout.started'
+        | 'rollout.advanced'
+        | 'rollout.held'
+        | 'rollout.paused'
+        | 'rollout.resumed'
+        | 'rollout.promoted'
+        | 'rollout.completed'
+        | 'rollout.rolled_back'
+        | 'experiment.started'
+        | 'experiment.paused'
+        | 'experiment.resumed'
+        | 'experiment.completed'
+        | 'alert.raised'
+        | 'alert.resolved'
+        | '*'
+      )[];
+      description?: Record<string, never> | null;
+      /**
+       * @default standard
+       * @enum {string}
+       */
+      format: 'standard' | 'slack';
+    };
+    UpdateWebhookDto: {
+      url?: string;
+      events?: (
+        | 'rollout.started'
+        | 'rollout.advanced'
+        | 'rollout.held'
+        | 'rollout.paused'
+        | 'rollout.resumed'
+        | 'rollout.promoted'
+        | 'rollout.completed'
+        | 'rollout.rolled_back'
+        | 'experiment.started'
+        | 'experiment.paused'
+        | 'experiment.resumed'
+        | 'experiment.completed'
+        | 'alert.raised'
+        | 'alert.resolved'
+        | '*'
+      )[];
+      description?: Record<string, never> | null;
+      /** @enum {string} */
+      format?: 'standard' | 'slack';
+      /** @description false: no new deliveries are written for it (pending ones still go out) */
+      active?: boolean;
     };
     SdkVariant: {
       /** @example green */
@@ -2174,6 +2343,10 @@ export interface operations {
         confidenceLevel?: number;
         power?: number;
         variants?: number;
+        /** @description The correction the results will apply. holm or bh: each comparison is powered at the Bonferroni level α/comparisons (so the stated power holds under Holm and BH); none: at α */
+        correction?: 'holm' | 'bh' | 'none';
+        /** @description Comparisons in the family (treatments × primary and secondary metrics); default variants − 1 */
+        comparisons?: number;
       };
       header?: never;
       path?: never;
@@ -3812,6 +3985,468 @@ export interface operations {
     requestBody?: never;
     responses: {
       200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  Webhooks_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        offset?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  Webhooks_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateWebhookDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  Webhooks_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  Webhooks_remove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  Webhooks_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateWebhookDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  Webhooks_rotateSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  Webhooks_test: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  Webhooks_deliveries: {
+    parameters: {
+      query?: {
+        limit?: number;
+        offset?: number;
+        status?: 'pending' | 'delivered' | 'failed';
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  Webhooks_redeliver: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
         headers: {
           [name: string]: unknown;
         };
