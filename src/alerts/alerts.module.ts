@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AlertEntity } from './alert.entity';
+import { AlertStore } from './alert.store';
 import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([AlertEntity])],
   controllers: [AlertsController],
-  providers: [AlertsService],
+  providers: [AlertStore, AlertsService],
   exports: [AlertsService],
 })
 export class AlertsModule {}

@@ -1,22 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { Page } from '../common/pagination';
-import { ChangeFeedService } from '../database/change-feed.service';
-import { isUuid } from '../common/ids';
+import { Write, WriteAndPublish } from '../database/write-and-publish';
 import type { ListAlertsQuery } from './dto/list-alerts.query';
 import { AlertEntity } from './alert.entity';
 import type { AlertStatus, RaiseAlert } from './alert.model';
+import { AlertStore } from './alert.store';
 
 const MAX_MESSAGE_LENGTH = 4000;
-
-// The partial unique index alerts_unresolved_unique makes "one unresolved alert per kind and subject" race-free.
-const RAISE_SQL = `
-  INSERT INTO alerts (kind, severity, subject_type, subject_id, message)
-  VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT (kind, subject_type, subject_id) WHERE status IN ('open', 'acknowledged') DO NOTHING
-  RETURNING id`;
 
 export interface RaisedAlert {
   alert: AlertEntity;
@@ -26,34 +17,33 @@ export interface RaisedAlert {
 
 /**
  * Alerts for people (§7): automatic rollbacks now, SRM and guardrail failures from the results code.
- * `raise` takes the caller's transaction, so an alert exists exactly when the change that caused it
- * committed; the stream hears of it through the change feed on commit.
+ * `raise` and `resolveOpen` take the caller's write, so an alert exists exactly when the change that
+ * caused it committed; every change of an alert is published (SSE, other replicas) on commit.
  */
 @Injectable()
 export class AlertsService {
   private readonly logger = new Logger(AlertsService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly changes: ChangeFeedService,
+    private readonly store: AlertStore,
+    private readonly writes: WriteAndPublish,
   ) {}
 
-  async raise(input: RaiseAlert, manager: EntityManager = this.dataSource.manager): Promise<RaisedAlert> {
+  /** Raises in the caller's write, or in a write of its own without one. */
+  async raise(input: RaiseAlert, write?: Write): Promise<RaisedAlert> {
+    if (!write) return this.writes.run((own) => this.raise(input, own));
     const message = input.message.length > MAX_MESSAGE_LENGTH ? `${input.message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : input.message;
-    const params = [input.kind, input.severity, input.subjectType, input.subjectId, message];
     // Two rounds: the unresolved alert that blocked the insert may be resolved before we read it.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const rows: Array<{ id: string }> = await manager.query(RAISE_SQL, params);
-      if (rows.length > 0) {
-        await this.changes.publish({ entity: 'alert', id: rows[0].id }, manager);
+      const id = await this.store.insertUnlessUnresolved(write.tx, { ...input, message });
+      if (id !== null) {
+        write.publish({ entity: 'alert', id });
         this.logger.warn(`alert raised: ${input.kind} (${input.severity}) for ${input.subjectType} ${input.subjectId}: ${message}`);
-        return { alert: await manager.findOneByOrFail(AlertEntity, { id: rows[0].id }), raised: true };
+        const alert = await this.store.find(id, { tx: write.tx });
+        if (!alert) throw new Error(`alert ${id} vanished in its own transaction`);
+        return { alert, raised: true };
       }
-      const existing = await manager
-        .createQueryBuilder(AlertEntity, 'a')
-        .where('a.kind = :kind AND a.subject_type = :subjectType AND a.subject_id = :subjectId', input)
-        .andWhere(`a.status IN ('open', 'acknowledged')`)
-        .getOne();
+      const existing = await this.store.unresolved(write.tx, input);
       if (existing) return { alert: existing, raised: false };
     }
     throw new Error(`alert ${input.kind} for ${input.subjectType} ${input.subjectId}: neither raised nor found`);
@@ -61,37 +51,21 @@ export class AlertsService {
 
   /**
    * Resolves the unresolved alert of a kind for a subject, if any (its condition cleared), in the
-   * caller's transaction; returns how many were resolved (0 or 1).
+   * caller's write; returns how many were resolved (0 or 1).
    */
-  async resolveOpen(
-    input: Pick<RaiseAlert, 'kind' | 'subjectType' | 'subjectId'>,
-    at: Date,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<number> {
-    const rows: Array<{ id: string }> = await manager.query(
-      `UPDATE alerts SET status = 'resolved', resolved_at = $4, acknowledged_at = coalesce(acknowledged_at, $4)
-        WHERE kind = $1 AND subject_type = $2 AND subject_id = $3 AND status IN ('open', 'acknowledged')
-        RETURNING id`,
-      [input.kind, input.subjectType, input.subjectId, at],
-    );
-    for (const row of rows) await this.changes.publish({ entity: 'alert', id: row.id }, manager);
-    return rows.length;
+  async resolveOpen(input: Pick<RaiseAlert, 'kind' | 'subjectType' | 'subjectId'>, at: Date, write?: Write): Promise<number> {
+    if (!write) return this.writes.run((own) => this.resolveOpen(input, at, own));
+    const ids = await this.store.resolveOpen(write.tx, input, at);
+    for (const id of ids) write.publish({ entity: 'alert', id });
+    return ids.length;
   }
 
   async list(query: ListAlertsQuery): Promise<Page<AlertEntity>> {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    const [items, total] = await this.dataSource.manager.findAndCount(AlertEntity, {
-      where: query.status ? { status: query.status } : {},
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: limit,
-      skip: offset,
-    });
-    return { items, total, limit, offset };
+    return this.store.page(query);
   }
 
   async get(id: string): Promise<AlertEntity> {
-    const alert = isUuid(id) ? await this.dataSource.manager.findOneBy(AlertEntity, { id: id.toLowerCase() }) : null;
+    const alert = await this.store.find(id);
     if (!alert) throw new NotFoundError(`Alert ${id} not found`);
     return alert;
   }
@@ -107,10 +81,8 @@ export class AlertsService {
   }
 
   private async move(id: string, to: Exclude<AlertStatus, 'open'>): Promise<AlertEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const alert = isUuid(id)
-        ? await manager.findOne(AlertEntity, { where: { id: id.toLowerCase() }, lock: { mode: 'pessimistic_write' } })
-        : null;
+    return this.writes.run(async (write) => {
+      const alert = await this.store.find(id, { tx: write.tx, lock: true });
       if (!alert) throw new NotFoundError(`Alert ${id} not found`);
       if (alert.status === to) return alert;
       if (alert.status === 'resolved') {
@@ -126,7 +98,8 @@ export class AlertsService {
         alert.resolvedAt = now;
         alert.acknowledgedAt ??= now;
       }
-      await manager.save(alert);
+      await this.store.save(write.tx, alert);
+      write.publish({ entity: 'alert', id: alert.id });
       return alert;
     });
   }

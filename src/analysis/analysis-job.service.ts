@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AlertsService } from '../alerts/alerts.service';
 import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ChangeFeedService } from '../database/change-feed.service';
+import { Write, WriteAndPublish } from '../database/write-and-publish';
 import type { Experiment } from '../experiments/experiment.model';
 import { ExperimentsService } from '../experiments/experiments.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -65,7 +65,7 @@ export class AnalysisJobService implements OnApplicationBootstrap, OnModuleDestr
     private readonly experiments: ExperimentsService,
     private readonly results: ResultsService,
     private readonly alerts: AlertsService,
-    private readonly changes: ChangeFeedService,
+    private readonly writes: WriteAndPublish,
     private readonly metrics: MetricsService,
   ) {
     const registers = [metrics.registry];
@@ -124,7 +124,7 @@ export class AnalysisJobService implements OnApplicationBootstrap, OnModuleDestr
     for (const [i, id] of ids.entries()) {
       if (this.stopped) break;
       try {
-        const analysed = await this.dataSource.transaction((manager) => this.analyseOne(manager, id, now));
+        const analysed = await this.writes.run((write) => this.analyseOne(write, id, now));
         if (!analysed) continue;
         summary.outcomes.push(analysed.outcome);
         this.afterCommit(analysed);
@@ -145,7 +145,8 @@ export class AnalysisJobService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /** One experiment, one transaction: claim, compute, alert, record, publish. Null when not ours to do. */
-  private async analyseOne(manager: EntityManager, id: string, now: Date): Promise<Analysed | null> {
+  private async analyseOne(write: Write, id: string, now: Date): Promise<Analysed | null> {
+    const manager = write.tx;
     const state = await claimDue(manager, id, now);
     if (!state) return null;
     const experiment = await this.experiments.get(id);
@@ -158,25 +159,25 @@ export class AnalysisJobService implements OnApplicationBootstrap, OnModuleDestr
 
     const srm = alertTransition(state.srmFailing, conditions.srm);
     if (srm === 'raise') {
-      await this.alerts.raise({ kind: 'srm', severity: 'critical', ...subject, message: srmAlertMessage(experiment.key, result) }, manager);
+      await this.alerts.raise({ kind: 'srm', severity: 'critical', ...subject, message: srmAlertMessage(experiment.key, result) }, write);
       raised.push('srm');
     } else if (srm === 'resolve') {
-      if ((await this.alerts.resolveOpen({ kind: 'srm', ...subject }, now, manager)) > 0) resolved.push('srm');
+      if ((await this.alerts.resolveOpen({ kind: 'srm', ...subject }, now, write)) > 0) resolved.push('srm');
     }
     const guardrail = alertTransition(state.guardrailFailing, conditions.guardrail);
     if (guardrail === 'raise') {
       await this.alerts.raise(
         { kind: 'guardrail_failure', severity: 'warning', ...subject, message: guardrailAlertMessage(experiment.key, result) },
-        manager,
+        write,
       );
       raised.push('guardrail_failure');
     } else if (guardrail === 'resolve') {
-      if ((await this.alerts.resolveOpen({ kind: 'guardrail_failure', ...subject }, now, manager)) > 0) resolved.push('guardrail_failure');
+      if ((await this.alerts.resolveOpen({ kind: 'guardrail_failure', ...subject }, now, write)) > 0) resolved.push('guardrail_failure');
     }
 
     const headline = headlineOf(result);
     const published = headline !== state.headline;
-    if (published) await this.changes.publish({ entity: 'experiment', id: experiment.id }, manager);
+    if (published) write.publish({ entity: 'experiment', id: experiment.id });
     await saveState(manager, {
       ...state,
       nextDueAt: new Date(now.getTime() + this.config.analysisTickSeconds * 1000),

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source';
 import { ChangeFeedService } from './change-feed.service';
 import { DATABASE_URL } from './database.tokens';
+import { WriteAndPublish } from './write-and-publish';
 
 @Global()
 @Module({})
@@ -21,8 +22,8 @@ export class DatabaseModule {
           retryAttempts: 0,
         }),
       ],
-      providers: [{ provide: DATABASE_URL, useValue: url }, ChangeFeedService],
-      exports: [DATABASE_URL, ChangeFeedService],
+      providers: [{ provide: DATABASE_URL, useValue: url }, ChangeFeedService, WriteAndPublish],
+      exports: [DATABASE_URL, ChangeFeedService, WriteAndPublish],
     };
   }
 }

@@ -1,9 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { ChangeFeedService } from '../database/change-feed.service';
-import { ExperimentEntity } from './experiment.entity';
-import { findExperimentByIdOrKey } from './experiment-lookup';
+import { ExperimentStore } from './experiment.store';
 import type { Experiment } from './experiment.model';
 
 // A safety net only: LISTEN/NOTIFY invalidates entries within milliseconds of a commit.
@@ -28,7 +25,7 @@ export class ExperimentCatalogService implements OnModuleDestroy {
   private readonly unsubscribe: () => void;
 
   constructor(
-    @InjectRepository(ExperimentEntity) private readonly experiments: Repository<ExperimentEntity>,
+    private readonly store: ExperimentStore,
     changes: ChangeFeedService,
   ) {
     this.unsubscribe = changes.subscribe((change) => {
@@ -45,7 +42,7 @@ export class ExperimentCatalogService implements OnModuleDestroy {
     const cached = this.byIdOrKey.get(idOrKey);
     if (cached && Date.now() - cached.loadedAt < MAX_AGE_MS) return cached.experiment;
     const generation = this.generation;
-    const experiment = await findExperimentByIdOrKey(this.experiments.manager, idOrKey);
+    const experiment = await this.store.find(idOrKey);
     if (experiment && generation === this.generation) {
       const entry = { experiment, loadedAt: Date.now() };
       this.byIdOrKey.set(experiment.id, entry);
@@ -57,7 +54,7 @@ export class ExperimentCatalogService implements OnModuleDestroy {
   async listRunning(): Promise<Experiment[]> {
     if (this.running && Date.now() - this.running.loadedAt < MAX_AGE_MS) return this.running.experiments;
     const generation = this.generation;
-    const experiments = await this.experiments.find({ where: { status: 'running' }, order: { createdAt: 'ASC' } });
+    const experiments = await this.store.running();
     if (generation === this.generation) this.running = { experiments, loadedAt: Date.now() };
     return experiments;
   }

@@ -3,13 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ExperimentCatalogService } from './experiment-catalog.service';
 import { ExperimentHistoryEntity } from './experiment-history.entity';
 import { ExperimentEntity } from './experiment.entity';
+import { ExperimentStore } from './experiment.store';
 import { ExperimentsController } from './experiments.controller';
 import { ExperimentsService } from './experiments.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ExperimentEntity, ExperimentHistoryEntity])],
   controllers: [ExperimentsController],
-  providers: [ExperimentsService, ExperimentCatalogService],
+  providers: [ExperimentStore, ExperimentsService, ExperimentCatalogService],
   exports: [ExperimentsService, ExperimentCatalogService],
 })
 export class ExperimentsModule {}

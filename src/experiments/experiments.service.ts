@@ -1,16 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../common/auth/access.decorator';
 import { postgresErrorCode } from '../common/database-errors';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
 import { Page } from '../common/pagination';
-import { ChangeFeedService } from '../database/change-feed.service';
+import { Write, WriteAndPublish } from '../database/write-and-publish';
 import type { CreateExperimentDto } from './dto/create-experiment.dto';
 import type { ListExperimentsQuery } from './dto/list-experiments.query';
 import type { UpdateExperimentDto } from './dto/update-experiment.dto';
-import { ExperimentHistoryEntity } from './experiment-history.entity';
-import { findExperimentByIdOrKey } from './experiment-lookup';
 import {
   allowedTransitions,
   applyUpdate,
@@ -23,6 +19,7 @@ import {
   forbiddenChange,
 } from './experiment-rules';
 import { ExperimentEntity } from './experiment.entity';
+import { ExperimentStore } from './experiment.store';
 import { EXPERIMENT_STATUSES, ExperimentStatus } from './experiment.model';
 
 export type LifecycleAction = 'start' | 'pause' | 'resume' | 'complete';
@@ -61,8 +58,8 @@ function uniqueConflict(error: unknown, def: ExperimentDefinition): ConflictErro
 @Injectable()
 export class ExperimentsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly changes: ChangeFeedService,
+    private readonly store: ExperimentStore,
+    private readonly writes: WriteAndPublish,
   ) {}
 
   async create(dto: CreateExperimentDto, actor: Actor): Promise<ExperimentEntity> {
@@ -70,12 +67,11 @@ export class ExperimentsService {
     const problems = definitionProblems(def);
     if (problems.length > 0) throw InvalidInputError.fromProblems(problems);
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.writes.run(async (write) => {
         const now = new Date();
-        const inserted = await manager.save(
-          manager.create(ExperimentEntity, { ...def, status: 'draft', winner: null, createdAt: now, updatedAt: now }),
-        );
-        await this.record(manager, inserted.id, { action: 'created', from: null, to: 'draft', changes: null, actor });
+        const inserted = await this.store.insert(write.tx, { ...def, status: 'draft', winner: null, createdAt: now, updatedAt: now });
+        await this.store.appendHistory(write.tx, inserted.id, { action: 'created', from: null, to: 'draft', changes: null, actor });
+        write.publish({ entity: 'experiment', id: inserted.id });
         return inserted;
       });
     } catch (error) {
@@ -84,25 +80,19 @@ export class ExperimentsService {
   }
 
   async list(query: ListExperimentsQuery): Promise<Page<ExperimentEntity>> {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    const [items, total] = await this.dataSource.manager.findAndCount(ExperimentEntity, {
-      where: query.status ? { status: query.status } : {},
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: limit,
-      skip: offset,
-    });
-    return { items, total, limit, offset };
+    return this.store.page(query);
   }
 
   async get(idOrKey: string): Promise<ExperimentEntity> {
-    return this.mustFind(this.dataSource.manager, idOrKey);
+    const experiment = await this.store.find(idOrKey);
+    if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
+    return experiment;
   }
 
   async update(idOrKey: string, dto: UpdateExperimentDto, actor: Actor): Promise<ExperimentEntity> {
     let next: ExperimentDefinition | null = null;
     try {
-      return await this.mutate(idOrKey, async (manager, experiment) => {
+      return await this.mutate(idOrKey, async ({ tx }, experiment) => {
         if (dto.key !== undefined && dto.key !== experiment.key) {
           throw InvalidInputError.fromProblems([{ field: 'key', problem: 'is immutable once the experiment exists' }]);
         }
@@ -115,8 +105,14 @@ export class ExperimentsService {
         const changes = diffDefinitions(before, next);
         if (Object.keys(changes).length === 0) return experiment;
         Object.assign(experiment, next, { updatedAt: new Date() });
-        await manager.save(experiment);
-        await this.record(manager, experiment.id, { action: 'updated', from: experiment.status, to: experiment.status, changes, actor });
+        await this.store.save(tx, experiment);
+        await this.store.appendHistory(tx, experiment.id, {
+          action: 'updated',
+          from: experiment.status,
+          to: experiment.status,
+          changes,
+          actor,
+        });
         return experiment;
       });
     } catch (error) {
@@ -125,13 +121,13 @@ export class ExperimentsService {
   }
 
   async remove(idOrKey: string): Promise<void> {
-    await this.mutate(idOrKey, async (manager, experiment) => {
+    await this.mutate(idOrKey, async ({ tx }, experiment) => {
       if (experiment.status === 'running') {
         throw new ConflictError(`Experiment ${experiment.key} is running: pause or complete it before deleting`, undefined, {
           status: experiment.status,
         });
       }
-      await manager.delete(ExperimentEntity, { id: experiment.id });
+      await this.store.delete(tx, experiment.id);
       return experiment;
     });
   }
@@ -152,10 +148,7 @@ export class ExperimentsService {
 
   async history(idOrKey: string): Promise<HistoryEntry[]> {
     const experiment = await this.get(idOrKey);
-    const rows = await this.dataSource.manager.find(ExperimentHistoryEntity, {
-      where: { experimentId: experiment.id },
-      order: { at: 'ASC', id: 'ASC' },
-    });
+    const rows = await this.store.historyOf(experiment.id);
     return rows.map((row) => ({
       at: row.at.toISOString(),
       action: row.action,
@@ -173,7 +166,7 @@ export class ExperimentsService {
     winner: string | undefined,
     action?: LifecycleAction,
   ): Promise<ExperimentEntity> {
-    return this.mutate(idOrKey, async (manager, experiment) => {
+    return this.mutate(idOrKey, async (write, experiment) => {
       const from = experiment.status;
       // `start` means draft → running and `resume` paused → running; the wrong one is an illegal move.
       const wrongVerb = (action === 'start' && from === 'paused') || (action === 'resume' && from === 'draft');
@@ -198,8 +191,8 @@ export class ExperimentsService {
         experiment.completedAt = now;
         experiment.winner = winner ?? null;
       }
-      await manager.save(experiment);
-      await this.record(manager, experiment.id, {
+      await this.store.save(write.tx, experiment);
+      await this.store.appendHistory(write.tx, experiment.id, {
         action: actionName(from, to),
         from,
         to,
@@ -210,36 +203,17 @@ export class ExperimentsService {
     });
   }
 
-  /** Loads the experiment under a row lock, applies `change`, publishes the change on commit. */
+  /** Loads the experiment under a row lock and applies `change` through the write-and-publish path. */
   private async mutate(
     idOrKey: string,
-    change: (manager: EntityManager, experiment: ExperimentEntity) => Promise<ExperimentEntity>,
+    change: (write: Write, experiment: ExperimentEntity) => Promise<ExperimentEntity>,
   ): Promise<ExperimentEntity> {
-    const result = await this.dataSource.transaction(async (manager) => {
-      const experiment = await this.mustFind(manager, idOrKey, true);
-      const changed = await change(manager, experiment);
-      await this.changes.publish({ entity: 'experiment', id: experiment.id }, manager);
+    return this.writes.run(async (write) => {
+      const experiment = await this.store.find(idOrKey, { tx: write.tx, lock: true });
+      if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
+      const changed = await change(write, experiment);
+      write.publish({ entity: 'experiment', id: experiment.id });
       return changed;
     });
-    this.changes.notifyLocally({ entity: 'experiment', id: result.id });
-    return result;
-  }
-
-  private async mustFind(manager: EntityManager, idOrKey: string, forUpdate = false): Promise<ExperimentEntity> {
-    const experiment = await findExperimentByIdOrKey(manager, idOrKey, { forUpdate });
-    if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
-    return experiment;
-  }
-
-  private async record(
-    manager: EntityManager,
-    experimentId: string,
-    entry: { action: string; from: ExperimentStatus | null; to: ExperimentStatus | null; changes: HistoryEntry['changes']; actor: Actor },
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO experiment_history (experiment_id, action, from_status, to_status, changes, actor)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [experimentId, entry.action, entry.from, entry.to, entry.changes === null ? null : JSON.stringify(entry.changes), entry.actor],
-    );
   }
 }

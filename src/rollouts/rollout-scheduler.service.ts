@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ChangeFeedService } from '../database/change-feed.service';
+import { WriteAndPublish } from '../database/write-and-publish';
 import { MetricsService } from '../metrics/metrics.service';
 import { applyCommand } from './rollout-command-decision';
 import { decideRolloutStep, describeFailedChecks, StepAction, StepDecision } from './rollout-decision';
@@ -58,7 +58,7 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
     private readonly store: RolloutStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: SchedulerRegistry,
-    private readonly changes: ChangeFeedService,
+    private readonly writes: WriteAndPublish,
     private readonly alerts: AlertsService,
     private readonly metrics: MetricsService,
     private readonly webhooks: RolloutWebhookService,
@@ -125,7 +125,8 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
 
   /** One rollout, one transaction: lock, measure, decide, apply. Null when another replica holds it or it is no longer due. */
   private async processOne(id: string, now: Date): Promise<Applied | null> {
-    return this.store.transaction(async (tx) => {
+    return this.writes.run(async (write) => {
+      const { tx } = write;
       const rollout = await this.store.lockDue(tx, id);
       if (!rollout) return null;
       const window =
@@ -152,18 +153,17 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
             subjectId: rollout.id,
             message: `Rollout ${rollout.name} (${rollout.modelVersion}) was rolled back automatically from ${fromPercentage} % to 0 %: ${describeFailedChecks(step.failedChecks)}`,
           },
-          tx,
+          write,
         );
       }
       const visible = patch.updatedAt !== undefined || (patch.lastHealth !== undefined && patch.lastHealth?.verdict !== previousVerdict);
-      if (visible) await this.changes.publish({ entity: 'rollout', id: rollout.id }, tx);
+      if (visible) write.publish({ entity: 'rollout', id: rollout.id });
       return { outcome: { rolloutId: rollout.id, action: step.action, reason: step.reason }, rollout, fromPercentage, step, visible };
     });
   }
 
   private afterCommit(applied: Applied): void {
     const { rollout, step, fromPercentage } = applied;
-    if (applied.visible) this.changes.notifyLocally({ entity: 'rollout', id: rollout.id });
     if (step.action === 'start' || step.action === 'advance' || step.action === 'complete' || step.action === 'rollback') {
       this.metrics.setRolloutPercentage(rollout.name, rollout.modelVersion, rollout.percentage);
       this.logger.log(

@@ -13,7 +13,7 @@ import type { HistoryEntry, RolloutPatch, RolloutRecord, RolloutSnapshot, Rollou
  * Every SQL statement and repository call of the rollout feature: the rollouts and their history
  * (through their entities), the health window the scheduler judges, the set-based writes of the
  * client routes, the due scan, the row locks and the hot path's loads. Methods that take `tx` run in
- * the caller's transaction (`transaction`); the others run on their own.
+ * the caller's transaction (WriteAndPublish); the others run on their own.
  *
  * Row locks are `FOR NO KEY UPDATE`: they serialise the writers of one rollout (commands, the
  * scheduler) without blocking the foreign-key checks of health reports, observations and history
@@ -81,10 +81,6 @@ export class RolloutStore {
     @InjectRepository(RolloutEntity) private readonly rollouts: Repository<RolloutEntity>,
     @InjectRepository(RolloutHistoryEntity) private readonly history: Repository<RolloutHistoryEntity>,
   ) {}
-
-  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.rollouts.manager.transaction(work);
-  }
 
   // --- rollouts and their history
 

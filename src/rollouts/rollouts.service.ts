@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { postgresErrorCode } from '../common/database-errors';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
 import { Page } from '../common/pagination';
-import { ChangeFeedService } from '../database/change-feed.service';
+import { Write, WriteAndPublish } from '../database/write-and-publish';
 import { MetricsService } from '../metrics/metrics.service';
 import type { CreateRolloutDto } from './dto/create-rollout.dto';
 import type { ListRolloutsQuery, SetPercentageDto, StartRolloutDto } from './dto/rollout-actions.dto';
@@ -30,7 +30,7 @@ export class RolloutsService {
 
   constructor(
     private readonly store: RolloutStore,
-    private readonly changes: ChangeFeedService,
+    private readonly writes: WriteAndPublish,
     private readonly metrics: MetricsService,
     private readonly webhooks: RolloutWebhookService,
     private readonly clock: Clock,
@@ -38,21 +38,18 @@ export class RolloutsService {
 
   async create(dto: CreateRolloutDto, actor: Actor): Promise<RolloutEntity> {
     const definition = newDefinition(dto);
-    let rollout: RolloutEntity;
     try {
-      rollout = await this.store.transaction(async (tx) => {
+      return await this.writes.run(async ({ tx, publish }) => {
         await this.assertVersionFree(tx, definition.modelVersion, null);
         const { record, history } = newRollout(definition, actor, this.clock.now());
         const created = await this.store.insert(tx, record);
         await this.store.appendHistory(tx, created.id, history);
-        await this.changes.publish({ entity: 'rollout', id: created.id }, tx);
+        publish({ entity: 'rollout', id: created.id });
         return created;
       });
     } catch (error) {
       throw uniqueConflict(error, definition.name, definition.modelVersion) ?? error;
     }
-    this.changes.notifyLocally({ entity: 'rollout', id: rollout.id });
-    return rollout;
   }
 
   async list(query: ListRolloutsQuery): Promise<Page<RolloutEntity>> {
@@ -74,7 +71,7 @@ export class RolloutsService {
   }
 
   async remove(id: string): Promise<void> {
-    const removed = await this.locked(id, async (tx, rollout) => {
+    const removed = await this.locked(id, async ({ tx }, rollout) => {
       assertAllowed(rollout, 'delete');
       await this.store.delete(tx, rollout.id);
       return rollout;
@@ -121,7 +118,7 @@ export class RolloutsService {
     // What a unique violation is about: the rollout's own model version (start) or the one PATCH moves it to.
     let version: string | null = null;
     try {
-      const rollout = await this.locked(id, async (tx, rollout) => {
+      const rollout = await this.locked(id, async ({ tx }, rollout) => {
         from = rollout.percentage;
         const { patch, history } = applyCommand(rollout, command, this.clock.now());
         version = patch.modelVersion ?? rollout.modelVersion;
@@ -136,16 +133,15 @@ export class RolloutsService {
     }
   }
 
-  /** Loads the rollout under its row lock, runs `change`, publishes the change on commit. */
-  private async locked(id: string, change: (tx: EntityManager, rollout: RolloutEntity) => Promise<RolloutEntity>): Promise<RolloutEntity> {
-    const result = await this.store.transaction(async (tx) => {
-      const rollout = await this.store.find(id, { tx, lock: true });
+  /** Loads the rollout under its row lock and runs `change` through the write-and-publish path. */
+  private async locked(id: string, change: (write: Write, rollout: RolloutEntity) => Promise<RolloutEntity>): Promise<RolloutEntity> {
+    const result = await this.writes.run(async (write) => {
+      const rollout = await this.store.find(id, { tx: write.tx, lock: true });
       if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
-      const changed = await change(tx, rollout);
-      await this.changes.publish({ entity: 'rollout', id: rollout.id }, tx);
+      const changed = await change(write, rollout);
+      write.publish({ entity: 'rollout', id: rollout.id });
       return changed;
     });
-    this.changes.notifyLocally({ entity: 'rollout', id: result.id });
     this.metrics.setRolloutPercentage(result.name, result.modelVersion, result.percentage);
     return result;
   }

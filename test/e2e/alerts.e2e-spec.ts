@@ -1,7 +1,7 @@
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { AlertsService } from '../../src/alerts/alerts.service';
+import { WriteAndPublish } from '../../src/database/write-and-publish';
 import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
+import { AlertsService } from '../../src/alerts/alerts.service';
 
 describe(AlertsService.name, () => {
   let t: TestApp & { db: Client };
@@ -56,15 +56,15 @@ describe(AlertsService.name, () => {
     });
 
     it('should belong to the caller transaction: no alert when it rolls back', async () => {
-      const dataSource = t.app.get(DataSource);
+      const writes = t.app.get(WriteAndPublish);
       await expect(
-        dataSource.transaction(async (manager) => {
-          await alerts.raise(srm(), manager);
+        writes.run(async (write) => {
+          await alerts.raise(srm(), write);
           throw new Error('the results computation failed');
         }),
       ).rejects.toThrow('the results computation failed');
       expect(await count()).toBe(0);
-      await dataSource.transaction((manager) => alerts.raise(srm(), manager));
+      await writes.run((write) => alerts.raise(srm(), write));
       expect(await count()).toBe(1);
     });
   });
