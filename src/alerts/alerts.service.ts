@@ -2,9 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { Page } from '../common/pagination';
 import { Write, WriteAndPublish } from '../database/write-and-publish';
+import { alertEvent } from '../webhooks/webhook-events';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.service';
 import type { ListAlertsQuery } from './dto/list-alerts.query';
 import { AlertEntity } from './alert.entity';
 import type { AlertStatus, RaiseAlert } from './alert.model';
+import { toAlertResponse } from './alert.response';
 import { AlertStore } from './alert.store';
 
 const MAX_MESSAGE_LENGTH = 4000;
@@ -27,6 +30,7 @@ export class AlertsService {
   constructor(
     private readonly store: AlertStore,
     private readonly writes: WriteAndPublish,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   /** Raises in the caller's write, or in a write of its own without one. */
@@ -41,6 +45,7 @@ export class AlertsService {
         this.logger.warn(`alert raised: ${input.kind} (${input.severity}) for ${input.subjectType} ${input.subjectId}: ${message}`);
         const alert = await this.store.find(id, { tx: write.tx });
         if (!alert) throw new Error(`alert ${id} vanished in its own transaction`);
+        await this.outbox.enqueue(write.tx, alertEvent('alert.raised', toAlertResponse(alert)));
         return { alert, raised: true };
       }
       const existing = await this.store.unresolved(write.tx, input);
@@ -56,7 +61,11 @@ export class AlertsService {
   async resolveOpen(input: Pick<RaiseAlert, 'kind' | 'subjectType' | 'subjectId'>, at: Date, write?: Write): Promise<number> {
     if (!write) return this.writes.run((own) => this.resolveOpen(input, at, own));
     const ids = await this.store.resolveOpen(write.tx, input, at);
-    for (const id of ids) write.publish({ entity: 'alert', id });
+    for (const id of ids) {
+      write.publish({ entity: 'alert', id });
+      const alert = await this.store.find(id, { tx: write.tx });
+      if (alert) await this.outbox.enqueue(write.tx, alertEvent('alert.resolved', toAlertResponse(alert)));
+    }
     return ids.length;
   }
 
@@ -100,6 +109,7 @@ export class AlertsService {
       }
       await this.store.save(write.tx, alert);
       write.publish({ entity: 'alert', id: alert.id });
+      if (to === 'resolved') await this.outbox.enqueue(write.tx, alertEvent('alert.resolved', toAlertResponse(alert)));
       return alert;
     });
   }

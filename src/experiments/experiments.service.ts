@@ -4,6 +4,8 @@ import { postgresErrorCode } from '../common/database-errors';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/errors';
 import { Page } from '../common/pagination';
 import { Write, WriteAndPublish } from '../database/write-and-publish';
+import { experimentEvent, type ExperimentEventType } from '../webhooks/webhook-events';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.service';
 import type { CreateExperimentDto } from './dto/create-experiment.dto';
 import type { ListExperimentsQuery } from './dto/list-experiments.query';
 import type { UpdateExperimentDto } from './dto/update-experiment.dto';
@@ -19,6 +21,7 @@ import {
   forbiddenChange,
 } from './experiment-rules';
 import { ExperimentEntity } from './experiment.entity';
+import { toExperimentResponse } from './experiment.response';
 import { ExperimentStore } from './experiment.store';
 import { EXPERIMENT_STATUSES, ExperimentStatus } from './experiment.model';
 
@@ -60,6 +63,7 @@ export class ExperimentsService {
   constructor(
     private readonly store: ExperimentStore,
     private readonly writes: WriteAndPublish,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   async create(dto: CreateExperimentDto, actor: Actor): Promise<ExperimentEntity> {
@@ -191,14 +195,18 @@ export class ExperimentsService {
         experiment.completedAt = now;
         experiment.winner = winner ?? null;
       }
+      const recorded = actionName(from, to);
       await this.store.save(write.tx, experiment);
       await this.store.appendHistory(write.tx, experiment.id, {
-        action: actionName(from, to),
+        action: recorded,
         from,
         to,
         changes: winner !== undefined ? { winner: { from: null, to: winner } } : null,
         actor,
       });
+      const type = `experiment.${recorded}` as ExperimentEventType;
+      const details = to === 'completed' ? { winner: experiment.winner, actor } : { actor };
+      await this.outbox.enqueue(write.tx, experimentEvent(type, toExperimentResponse(experiment), details, now));
       return experiment;
     });
   }

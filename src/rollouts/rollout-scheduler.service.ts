@@ -9,8 +9,7 @@ import { WriteAndPublish } from '../database/write-and-publish';
 import { MetricsService } from '../metrics/metrics.service';
 import { applyCommand } from './rollout-command-decision';
 import { decideRolloutStep, describeFailedChecks, StepAction, StepDecision } from './rollout-decision';
-import { rolledBackEvent } from './rollout-webhook-event';
-import { RolloutWebhookService } from './rollout-webhook.service';
+import { RolloutNotifications } from './rollout-notifications';
 import { RolloutEntity } from './rollout.entity';
 import { RolloutStore } from './rollout.store';
 
@@ -45,7 +44,7 @@ interface Applied {
  * database: each rollout is handled in its own transaction under `FOR NO KEY UPDATE SKIP LOCKED`, its
  * status re-read after the lock, so a stage is advanced once however many replicas tick, and a crash
  * mid-tick leaves the rollout as it was. What to do comes from the pure decideRolloutStep and
- * applyCommand; time comes from the Clock. Side effects outside the database (webhook, metrics) run
+ * applyCommand; time comes from the Clock. Webhooks go into the outbox in the same transaction; metrics and logs run
  * after the commit.
  */
 @Injectable()
@@ -61,7 +60,7 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
     private readonly writes: WriteAndPublish,
     private readonly alerts: AlertsService,
     private readonly metrics: MetricsService,
-    private readonly webhooks: RolloutWebhookService,
+    private readonly notifications: RolloutNotifications,
     private readonly clock: Clock,
   ) {}
 
@@ -144,6 +143,7 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
       await this.store.update(tx, rollout.id, patch);
       await this.store.appendHistory(tx, rollout.id, history);
       Object.assign(rollout, patch);
+      await this.notifications.enqueue(tx, rollout, history);
       if (step.action === 'rollback') {
         await this.alerts.raise(
           {
@@ -175,6 +175,5 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
     this.logger.warn(
       `rollout ${rollout.name} (${rollout.modelVersion}) ROLLED BACK automatically from ${fromPercentage} % to 0 %: ${step.reason}`,
     );
-    this.webhooks.send(rollout.webhookUrl, rolledBackEvent(rollout, fromPercentage, 'automatic', step.failedChecks));
   }
 }

@@ -13,8 +13,7 @@ import type { UpdateRolloutDto } from './dto/update-rollout.dto';
 import { applyCommand, assertAllowed, newRollout, RolloutCommand } from './rollout-command-decision';
 import { RolloutHistoryEntity } from './rollout-history.entity';
 import { newDefinition, percentageProblems } from './rollout-rules';
-import { rolledBackEvent } from './rollout-webhook-event';
-import { RolloutWebhookService } from './rollout-webhook.service';
+import { RolloutNotifications } from './rollout-notifications';
 import { RolloutEntity } from './rollout.entity';
 import { RolloutStore } from './rollout.store';
 
@@ -32,7 +31,7 @@ export class RolloutsService {
     private readonly store: RolloutStore,
     private readonly writes: WriteAndPublish,
     private readonly metrics: MetricsService,
-    private readonly webhooks: RolloutWebhookService,
+    private readonly notifications: RolloutNotifications,
     private readonly clock: Clock,
   ) {}
 
@@ -108,7 +107,6 @@ export class RolloutsService {
     this.logger.warn(
       `rollout ${rolledBack.name} (${rolledBack.modelVersion}) rolled back manually from ${from} %: ${rolledBack.rollbackReason}`,
     );
-    this.webhooks.send(rolledBack.webhookUrl, rolledBackEvent(rolledBack, from, 'manual'));
     return rolledBack;
   }
 
@@ -125,7 +123,9 @@ export class RolloutsService {
         if (patch.modelVersion !== undefined) await this.assertVersionFree(tx, patch.modelVersion, rollout.id);
         await this.store.update(tx, rollout.id, patch);
         await this.store.appendHistory(tx, rollout.id, history);
-        return Object.assign(rollout, patch);
+        Object.assign(rollout, patch);
+        await this.notifications.enqueue(tx, rollout, history);
+        return rollout;
       });
       return { rollout, from };
     } catch (error) {

@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { ManualClock } from '../../src/common/clock';
 import { RolloutSchedulerService } from '../../src/rollouts/rollout-scheduler.service';
-import { RolloutWebhookService } from '../../src/rollouts/rollout-webhook.service';
 import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
 import {
   countRows,
@@ -10,7 +9,9 @@ import {
   HEALTHY_REPORT,
   history,
   HOUR_MS,
+  LOCAL_WEBHOOKS,
   report,
+  sendWebhooks,
   SHORT_STAGE_HOURS,
   startRollout,
   startWebhookReceiver,
@@ -46,7 +47,7 @@ describe(`${RolloutSchedulerService.name} with three replicas`, () => {
 
   beforeAll(async () => {
     hook = await startWebhookReceiver();
-    const env = { ROLLOUT_WEBHOOK_URL: hook.url };
+    const env = { ROLLOUT_WEBHOOK_URL: hook.url, ...LOCAL_WEBHOOKS };
     const first = await startTestApp(env, { clock });
     const others = [
       await startTestApp(env, { databaseUrl: first.databaseUrl, clock }),
@@ -98,31 +99,26 @@ describe(`${RolloutSchedulerService.name} with three replicas`, () => {
 
   it('should roll back exactly once, with one alert and one webhook call', async () => {
     const [a, b, c] = replicas;
-    const sends = jest.spyOn(RolloutWebhookService.prototype, 'send');
-    try {
-      const r = await createRollout(a, { name: 'bad model', modelVersion: 'v-bad' });
-      await startRollout(a, r.id);
-      // Every replica caches the rollout at 5 % before the rollback.
-      for (const replica of replicas) await replica.http.get(`/api/v1/rollouts/check/v-bad?userId=u-1`).set(asClient).expect(200);
-      await report(b, r.id, { requests: 1000, errors: 300 });
-      await tickAll(replicas);
+    const r = await createRollout(a, { name: 'bad model', modelVersion: 'v-bad' });
+    await startRollout(a, r.id);
+    // Every replica caches the rollout at 5 % before the rollback.
+    for (const replica of replicas) await replica.http.get(`/api/v1/rollouts/check/v-bad?userId=u-1`).set(asClient).expect(200);
+    await report(b, r.id, { requests: 1000, errors: 300 });
+    await tickAll(replicas);
 
-      expect(await getRollout(c, r.id)).toMatchObject({ status: 'rolled_back', percentage: 0 });
-      expect(await countRows(db, `SELECT count(*) FROM rollout_history WHERE rollout_id = $1 AND action = 'health_failed'`, [r.id])).toBe(
-        1,
-      );
-      expect(await countRows(db, `SELECT count(*) FROM rollout_history WHERE rollout_id = $1 AND action = 'rolled_back'`, [r.id])).toBe(1);
-      const alerts = await a.http.get('/api/v1/alerts').set(asAdmin).expect(200);
-      expect(alerts.body.items.filter((alert: any) => alert.subjectId === r.id)).toHaveLength(1);
-      // Sent after the commit by the one replica that rolled it back; every tick has returned, so no other send can follow.
-      expect(sends.mock.calls.filter(([, event]) => event.rollout.id === r.id)).toHaveLength(1);
-      await waitFor('webhook', async () => (hook.received.some((d) => d.body.rollout.id === r.id) ? true : undefined));
-      expect(hook.received.filter((d) => d.body.rollout.id === r.id)).toHaveLength(1);
-      for (const replica of replicas) {
-        expect(await checkShows(replica, `/api/v1/rollouts/check/v-bad?userId=u-1`, 0)).toMatchObject({ useNewModel: false });
-      }
-    } finally {
-      sends.mockRestore();
+    expect(await getRollout(c, r.id)).toMatchObject({ status: 'rolled_back', percentage: 0 });
+    expect(await countRows(db, `SELECT count(*) FROM rollout_history WHERE rollout_id = $1 AND action = 'health_failed'`, [r.id])).toBe(1);
+    expect(await countRows(db, `SELECT count(*) FROM rollout_history WHERE rollout_id = $1 AND action = 'rolled_back'`, [r.id])).toBe(1);
+    const alerts = await a.http.get('/api/v1/alerts').set(asAdmin).expect(200);
+    expect(alerts.body.items.filter((alert: any) => alert.subjectId === r.id)).toHaveLength(1);
+    // Written to the outbox by the one replica that rolled it back, in its transaction.
+    const deliveries = `SELECT count(*) FROM webhook_deliveries WHERE event = 'rollout.rolled_back' AND body::jsonb #>> '{data,rollout,id}' = $1`;
+    expect(await countRows(db, deliveries, [r.id])).toBe(1);
+    // Every replica's sender ticks at once: the delivery is claimed and POSTed by one of them only.
+    await Promise.all(replicas.map((replica) => sendWebhooks(replica)));
+    expect(hook.received.filter((d) => d.body.data.rollout.id === r.id)).toHaveLength(1);
+    for (const replica of replicas) {
+      expect(await checkShows(replica, `/api/v1/rollouts/check/v-bad?userId=u-1`, 0)).toMatchObject({ useNewModel: false });
     }
   });
 });

@@ -11,7 +11,9 @@ import {
   HEALTHY_REPORT,
   history,
   HOUR_MS,
+  LOCAL_WEBHOOKS,
   report,
+  sendWebhooks,
   SHORT_STAGE_HOURS,
   stages,
   startClockedApp,
@@ -26,7 +28,7 @@ const STAGE_MS = SHORT_STAGE_HOURS * HOUR_MS;
 
 /**
  * The scheduler on a ManualClock: each test moves the clock and ticks itself, so nothing here waits
- * for a real tick or measures how long anything took (only webhook retries run on real timers).
+ * for a real tick or measures how long anything took; webhooks are sent by ticking the sender too.
  */
 describe(RolloutSchedulerService.name, () => {
   let t: ClockedApp;
@@ -36,7 +38,7 @@ describe(RolloutSchedulerService.name, () => {
 
   beforeAll(async () => {
     configHook = await startWebhookReceiver();
-    t = await startClockedApp({ ROLLOUT_WEBHOOK_URL: configHook.url });
+    t = await startClockedApp({ ROLLOUT_WEBHOOK_URL: configHook.url, ...LOCAL_WEBHOOKS });
     db = t.db;
     clock = t.clock;
   });
@@ -47,6 +49,7 @@ describe(RolloutSchedulerService.name, () => {
   beforeEach(async () => {
     await db.query('TRUNCATE rollouts CASCADE');
     await db.query('TRUNCATE alerts');
+    await db.query('TRUNCATE webhook_deliveries');
     configHook.received.length = 0;
   });
 
@@ -146,22 +149,25 @@ describe(RolloutSchedulerService.name, () => {
         });
         expect(alerts.body.items[0].message).toContain('errorRate 0.1 > maxErrorRate 0.05');
 
-        // Both the rollout's own webhook and ROLLOUT_WEBHOOK_URL get the event, once each.
+        // Both the rollout's own webhook and ROLLOUT_WEBHOOK_URL get the event through the outbox, once each.
+        expect(await sendWebhooks(t)).toMatchObject({ delivered: 2, retrying: 0, failed: 0 });
         for (const hook of [ownHook, configHook]) {
-          await waitFor('webhook', async () => (hook.received.length > 0 ? true : undefined));
           expect(hook.received).toHaveLength(1);
           expect(hook.received[0].headers['content-type']).toBe('application/json');
+          expect(hook.received[0].headers['webhook-id']).toEqual(expect.any(String));
           expect(hook.received[0].body).toEqual({
-            event: 'rollout.rolled_back',
-            trigger: 'automatic',
-            at: rolledBack.updatedAt,
-            rollout: { id: r.id, name: r.name, modelVersion: 'v2.0.0', baselineVersion: 'v1.4.2', status: 'rolled_back', percentage: 0 },
-            fromPercentage: 25,
-            toPercentage: 0,
-            stage: 1,
-            reason: rolledBack.rollbackReason,
-            failedChecks: [{ check: 'errorRate', value: 0.1, threshold: 0.05, comparison: '>' }],
-            health: rolledBack.lastHealth,
+            type: 'rollout.rolled_back',
+            timestamp: rolledBack.updatedAt,
+            data: {
+              rollout: rolledBack,
+              trigger: 'automatic',
+              reason: rolledBack.rollbackReason,
+              fromPercentage: 25,
+              toPercentage: 0,
+              stage: 1,
+              health: rolledBack.lastHealth,
+              failedChecks: [{ check: 'errorRate', value: 0.1, threshold: 0.05, comparison: '>' }],
+            },
           });
         }
 
@@ -313,34 +319,37 @@ describe(RolloutSchedulerService.name, () => {
         const summary = await tick(t);
         expect(summary.outcomes).toEqual([expect.objectContaining({ rolloutId: r.id, action: 'rollback' })]);
         expect((await getRollout(t, r.id)).status).toBe('rolled_back');
-        // The delivery went out and is still unanswered: the tick above did not wait for it.
+        // The tick only wrote the deliveries; the sender POSTs them on its own time.
+        expect(silent.received).toHaveLength(0);
+        expect(
+          await countRows(db, `SELECT count(*) FROM webhook_deliveries WHERE event = 'rollout.rolled_back' AND status = 'pending'`),
+        ).toBe(2);
+        const sending = sendWebhooks(t);
         await waitFor('delivery', async () => (silent.received.length === 1 ? true : undefined));
         silent.release();
+        await sending;
       } finally {
         await silent.close();
       }
     });
 
-    it('should retry a failing webhook with backoff (1 s, then 2 s) until it is answered 200', async () => {
+    it('should retry a failing webhook from the outbox with the same webhook-id until it is answered 200', async () => {
       const flaky = await startWebhookReceiver([500, 503]);
-      const warn = jest.spyOn(Logger.prototype, 'warn');
       try {
         const r = await createRollout(t, { webhookUrl: flaky.url, schedule: { stages: stages(1) } });
         await startRollout(t, r.id);
         await report(t, r.id, { requests: 1000, errors: 500 });
         await tick(t);
-        await waitFor('third delivery', async () => (flaky.received.length >= 3 ? true : undefined));
-        expect(flaky.received.every((d) => d.body.rollout.id === r.id)).toBe(true);
-        const retries = warn.mock.calls
-          .map((call) => String(call[0]))
-          .filter((line) => line.startsWith(`webhook rollout.rolled_back for rollout ${r.id}`));
-        expect(retries).toEqual([
-          expect.stringMatching(/failed \(HTTP 500\); retry in 1000 ms$/),
-          expect.stringMatching(/failed \(HTTP 503\); retry in 2000 ms$/),
-        ]);
+        const attempts = async (): Promise<number> => {
+          await sendWebhooks(t);
+          clock.advance(HOUR_MS);
+          return flaky.received.length;
+        };
+        expect([await attempts(), await attempts(), await attempts(), await attempts()]).toEqual([1, 2, 3, 3]);
+        expect(flaky.received.every((d) => d.body.type === 'rollout.rolled_back' && d.body.data.rollout.id === r.id)).toBe(true);
+        expect(new Set(flaky.received.map((d) => d.headers['webhook-id'])).size).toBe(1);
         expect(flaky.responses).toEqual([]);
       } finally {
-        warn.mockRestore();
         await flaky.close();
       }
     });
@@ -406,19 +415,22 @@ describe(RolloutSchedulerService.name, () => {
       const r = await createRollout(t);
       await startRollout(t, r.id);
       await t.http.post(`/api/v1/rollouts/${r.id}/rollback`).set(asAdmin).send({ reason: 'bad offline eval' }).expect(200);
-      await waitFor('webhook', async () => (configHook.received.length > 0 ? true : undefined));
+      await sendWebhooks(t);
       const rolledBack = await getRollout(t, r.id);
+      expect(configHook.received).toHaveLength(1);
       expect(configHook.received[0].body).toEqual({
-        event: 'rollout.rolled_back',
-        trigger: 'manual',
-        at: rolledBack.updatedAt,
-        rollout: { id: r.id, name: r.name, modelVersion: 'v2.0.0', baselineVersion: 'v1.4.2', status: 'rolled_back', percentage: 0 },
-        fromPercentage: 5,
-        toPercentage: 0,
-        stage: 0,
-        reason: 'bad offline eval',
-        failedChecks: [],
-        health: null,
+        type: 'rollout.rolled_back',
+        timestamp: rolledBack.updatedAt,
+        data: {
+          rollout: rolledBack,
+          trigger: 'manual',
+          reason: 'bad offline eval',
+          fromPercentage: 5,
+          toPercentage: 0,
+          stage: 0,
+          health: null,
+          failedChecks: [],
+        },
       });
       expect(await countRows(db, 'SELECT count(*) FROM alerts')).toBe(0);
     });

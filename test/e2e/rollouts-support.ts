@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { ManualClock } from '../../src/common/clock';
 import { RolloutSchedulerService, TickSummary } from '../../src/rollouts/rollout-scheduler.service';
+import { SenderTickSummary, WebhookSender } from '../../src/webhooks/webhook-sender.service';
 import { asAdmin, asClient, startTestApp, TestApp } from '../support/test-app';
 
 /** Helpers shared by the rollout e2e specs (not a spec itself). */
@@ -58,6 +59,14 @@ export async function history(t: TestApp, id: string): Promise<Array<Record<stri
 export function tick(t: TestApp): Promise<TickSummary> {
   return t.app.get(RolloutSchedulerService).tick();
 }
+
+/** One pass of the webhook sender: POSTs every delivery due by the app's clock. */
+export function sendWebhooks(t: TestApp): Promise<SenderTickSummary> {
+  return t.app.get(WebhookSender).tick();
+}
+
+/** Lets webhooks reach receivers on 127.0.0.1 and leaves sending to the test (`sendWebhooks`). */
+export const LOCAL_WEBHOOKS = { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TICK_SECONDS: '3600', WEBHOOK_TIMEOUT_SECONDS: '2' };
 
 export type ClockedApp = TestApp & { db: Client; clock: ManualClock };
 
