@@ -5,12 +5,14 @@ import { Webhook } from 'standardwebhooks';
 import { Receiver } from '../e2e/webhooks-support';
 import { call, eventually, freePort, PostgresServer, ServiceProcess, withDatabase } from './support';
 
-const ENV = { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TICK_SECONDS: '0.2', WEBHOOK_TIMEOUT_SECONDS: '2' };
+const LEGACY_SECRET = 'whsec_' + Buffer.alloc(32, 5).toString('base64');
+const ENV = { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TICK_SECONDS: '0.2', WEBHOOK_TIMEOUT_SECONDS: '2', WEBHOOK_SECRET: LEGACY_SECRET };
 
 /**
  * At-least-once across kill -9: a notification the service acknowledged arrives once the receiver is
- * back, however the service died in between, and every attempt carries the same webhook-id.
- * (Phase A triggers with `POST /webhooks/:id/test`; the rollback trigger comes with the emitters.)
+ * back, however the service died in between, and every attempt carries the same webhook-id. The
+ * trigger is a real rollout rollback: its `rollout.rolled_back` delivery is written in the rollback's
+ * transaction, to the subscription and to the rollout's own (legacy) `webhookUrl`.
  */
 describe('webhooks across kill -9', () => {
   let dataDir: string;
@@ -41,10 +43,34 @@ describe('webhooks across kill -9', () => {
     return res.body;
   }
 
-  async function trigger(webhookId: string): Promise<string> {
-    const res = await call(base(), 'POST', `/api/v1/webhooks/${webhookId}/test`);
-    if (res.status !== 202) throw new Error(`test: ${res.status} ${JSON.stringify(res.body)}`);
-    return (res.body as { id: string }).id;
+  /** Creates, starts and rolls back a rollout; the id of the `rollout.rolled_back` delivery to `webhookId`. */
+  async function rollBack(webhookId: string, name: string, webhookUrl: string | null = null): Promise<string> {
+    const created = await call(base(), 'POST', '/api/v1/rollouts', {
+      name,
+      modelVersion: `${name}-v2`,
+      schedule: {
+        stages: [
+          { percentage: 10, durationHours: 1 },
+          { percentage: 100, durationHours: 1 },
+        ],
+      },
+      webhookUrl,
+    });
+    if (created.status !== 201) throw new Error(`create rollout: ${created.status} ${JSON.stringify(created.body)}`);
+    const id = (created.body as { id: string }).id;
+    for (const [action, body] of [
+      ['start', {}],
+      ['rollback', { reason: 'bad offline eval' }],
+    ] as const) {
+      const res = await call(base(), 'POST', `/api/v1/rollouts/${id}/${action}`, body);
+      if (res.status !== 200) throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    return withDatabase(
+      pg.url,
+      async (db) =>
+        (await db.query(`SELECT id FROM webhook_deliveries WHERE subscription_id = $1 AND event = 'rollout.rolled_back'`, [webhookId]))
+          .rows[0].id as string,
+    );
   }
 
   async function deliveryRow(id: string): Promise<{ status: string; attempts: number; last_error: string | null }> {
@@ -67,7 +93,7 @@ describe('webhooks across kill -9', () => {
     const receiverPort = receiver.port;
     receiver.fallback = { status: 503 };
     const hook = await subscribe(receiver.url());
-    const deliveryId = await trigger(hook.id);
+    const deliveryId = await rollBack(hook.id, 'first');
 
     // The first attempt at once, the second ~5 s later: both refused with 503.
     await eventually(async () => receiver.received.length >= 2, 30_000, 'two failed attempts');
@@ -87,20 +113,30 @@ describe('webhooks across kill -9', () => {
     expect(new Set(attempts.map((a) => a.headers['webhook-id']))).toEqual(new Set([deliveryId]));
     expect(new Set(attempts.map((a) => a.body)).size).toBe(1);
     const last = receiver.received[receiver.received.length - 1];
-    expect(new Webhook(hook.secret).verify(last.body, last.headers)).toMatchObject({ type: 'webhook.test' });
+    expect(new Webhook(hook.secret).verify(last.body, last.headers)).toMatchObject({
+      type: 'rollout.rolled_back',
+      data: { rollout: { name: 'first', status: 'rolled_back' }, trigger: 'manual', reason: 'bad offline eval' },
+    });
   });
 
   it('should deliver an event acknowledged just before a kill -9, with the receiver down until after the restart', async () => {
     const receiverPort = await freePort();
     const hook = await subscribe(`http://127.0.0.1:${receiverPort}/hook`);
-    const deliveryId = await trigger(hook.id);
+    const deliveryId = await rollBack(hook.id, 'second', `http://127.0.0.1:${receiverPort}/legacy`);
     // Whether or not the first attempt (connection refused) happened, or was in flight, before the kill.
     await killAndRestart();
     const receiver = await Receiver.start(receiverPort);
     receivers.push(receiver);
     await eventually(async () => (await deliveryRow(deliveryId)).status === 'delivered', 60_000, 'delivered after the restart');
-    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([deliveryId]);
-    const [request] = receiver.received;
-    expect(new Webhook(hook.secret).verify(request.body, request.headers)).toMatchObject({ type: 'webhook.test' });
+    expect(receiver.at('/hook').map((r) => r.headers['webhook-id'])).toEqual([deliveryId]);
+    const [request] = receiver.at('/hook');
+    expect(new Webhook(hook.secret).verify(request.body, request.headers)).toMatchObject({ type: 'rollout.rolled_back' });
+    // The rollout's own webhookUrl got the same event through the same outbox, signed with WEBHOOK_SECRET.
+    await eventually(async () => receiver.at('/legacy').length >= 1, 30_000, 'the legacy delivery');
+    const [legacy] = receiver.at('/legacy');
+    expect(new Webhook(LEGACY_SECRET).verify(legacy.body, legacy.headers)).toMatchObject({
+      type: 'rollout.rolled_back',
+      data: { rollout: { name: 'second', webhookUrl: `http://127.0.0.1:${receiverPort}/legacy` } },
+    });
   });
 });
