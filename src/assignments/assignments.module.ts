@@ -1,15 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ExperimentsModule } from '../experiments/experiments.module';
-import { AssignmentEntity } from './assignment.entity';
+import { AssignmentStore } from './assignment.store';
 import { AssignmentsController } from './assignments.controller';
 import { AssignmentsService } from './assignments.service';
 import { ExposureBufferService } from './exposure-buffer.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AssignmentEntity]), ExperimentsModule],
+  imports: [ExperimentsModule],
   controllers: [AssignmentsController],
-  providers: [AssignmentsService, ExposureBufferService],
+  providers: [AssignmentStore, AssignmentsService, ExposureBufferService],
   exports: [AssignmentsService, ExposureBufferService],
 })
 export class AssignmentsModule {}

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { assignmentKey } from './assignment-decision';
+import { AssignmentStore } from './assignment.store';
 
 const FLUSH_INTERVAL_MS = 1000;
 const MAX_ROWS_PER_STATEMENT = 5000;
@@ -30,7 +29,7 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
   private flushing: Promise<void> | null = null;
   private dropped = 0;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly store: AssignmentStore) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush().catch(() => undefined), FLUSH_INTERVAL_MS);
@@ -75,14 +74,7 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
     try {
       for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
         const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
-        await this.dataSource.query(
-          `UPDATE assignments a
-              SET exposures = a.exposures + v.n,
-                  last_exposed_at = GREATEST(a.last_exposed_at, to_timestamp(v.at_ms / 1000))
-             FROM unnest($1::uuid[], $2::text[], $3::int[], $4::float8[]) AS v(experiment_id, user_id, n, at_ms)
-            WHERE a.experiment_id = v.experiment_id AND a.user_id = v.user_id`,
-          [chunk.map((r) => r.experimentId), chunk.map((r) => r.userId), chunk.map((r) => r.count), chunk.map((r) => r.lastAt)],
-        );
+        await this.store.addExposures(chunk);
         for (const row of chunk) batch.delete(assignmentKey(row.experimentId, row.userId));
       }
     } catch (error) {

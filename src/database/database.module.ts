@@ -14,7 +14,7 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRoot({
           ...dataSourceOptions(url, poolSize),
-          // Entities are registered by their feature modules with TypeOrmModule.forFeature.
+          // Entities are registered by the feature modules whose stores inject their repositories (TypeOrmModule.forFeature).
           entities: [],
           autoLoadEntities: true,
           migrations: [],

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** Mirrors the `events` table; writes and aggregates go through the SQL in event-store.ts. */
+/** Mirrors the `events` table; writes and aggregates go through the SQL in event.store.ts. */
 @Entity({ name: 'events' })
 export class EventEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })

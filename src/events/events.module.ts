@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AssignmentsModule } from '../assignments/assignments.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
-import { EventEntity } from './event.entity';
-import { EventStore } from './event-store';
+import { EventStore } from './event.store';
 import { EventsController, ExperimentMetricsController } from './events.controller';
 import { EventsService } from './events.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([EventEntity]), ExperimentsModule, AssignmentsModule],
+  imports: [ExperimentsModule, AssignmentsModule],
   controllers: [EventsController, ExperimentMetricsController],
   providers: [EventsService, EventStore],
   exports: [EventsService],

@@ -7,7 +7,7 @@ import { MicroBatcher } from '../common/micro-batcher';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import type { Experiment } from '../experiments/experiment.model';
 import { MetricsService } from '../metrics/metrics.service';
-import { EventRow, EventStore, RowOutcome } from './event-store';
+import { EventRow, EventStore, RowOutcome } from './event.store';
 import { BatchEventInput, describeProblems, EventInput, MAX_BATCH_EVENTS, parseBatchEvent } from './event-input';
 import { buildExperimentMetrics, ExperimentMetricsResponse } from './experiment-metrics';
 

@@ -1,29 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { EXPERIMENT_STATUSES } from '../experiments/experiment.model';
+import { DatabaseGaugesQueries } from './database-gauges-queries';
 import { MetricsService } from './metrics.service';
 
 // A scrape must answer even while PostgreSQL is slow or gone: the gauges then keep their last values.
 const QUERY_TIMEOUT_MS = 1000;
 // Counting users per variant reads an index; once every 30 s is plenty for a progress panel.
 const SAMPLE_REFRESH_MS = 30_000;
-
-const STATUS_SQL = `SELECT status, count(*)::int AS n FROM experiments GROUP BY status`;
-
-// Live rollouts, plus those that ended in the last day so the graph shows the final step to 0 or 100.
-const ROLLOUT_SQL = `
-  SELECT name, model_version, percentage::float8 AS percentage
-    FROM rollouts
-   WHERE status IN ('scheduled', 'running', 'paused') OR updated_at > now() - interval '1 day'`;
-
-// One row per variant of each running/paused experiment, zero included; the count is an
-// index-only scan of assignments_experiment_variant_idx.
-const SAMPLE_SQL = `
-  SELECT e.key, v.value->>'name' AS variant, e.minimum_sample_size AS minimum,
-         (SELECT count(*) FROM assignments a WHERE a.experiment_id = e.id AND a.variant = v.value->>'name')::bigint AS users
-    FROM experiments e, jsonb_array_elements(e.variants) v
-   WHERE e.status IN ('running', 'paused')`;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -45,7 +28,7 @@ export class DatabaseGaugesService {
   private sampleRefreshedAt = 0;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queries: DatabaseGaugesQueries,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -59,25 +42,19 @@ export class DatabaseGaugesService {
 
   private async run(): Promise<void> {
     try {
-      const rows = await withTimeout(this.dataSource.query<{ status: string; n: number }[]>(STATUS_SQL), QUERY_TIMEOUT_MS);
+      const rows = await withTimeout(this.queries.experimentsByStatus(), QUERY_TIMEOUT_MS);
       const counts = new Map(rows.map((row) => [row.status, Number(row.n)]));
       for (const status of EXPERIMENT_STATUSES) this.metrics.experimentsTotal.set({ status }, counts.get(status) ?? 0);
       this.metrics.experimentsActive.set(counts.get('running') ?? 0);
 
       // The replica that changed a rollout sets the gauge at once; reading it here makes every
       // replica report the same value (a rollback on one must not leave 25 % showing on another).
-      const rollouts = await withTimeout(
-        this.dataSource.query<{ name: string; model_version: string; percentage: number }[]>(ROLLOUT_SQL),
-        QUERY_TIMEOUT_MS,
-      );
+      const rollouts = await withTimeout(this.queries.rolloutPercentages(), QUERY_TIMEOUT_MS);
       this.metrics.rolloutPercentage.reset();
       for (const row of rollouts) this.metrics.setRolloutPercentage(row.name, row.model_version, Number(row.percentage));
 
       if (Date.now() - this.sampleRefreshedAt >= SAMPLE_REFRESH_MS) {
-        const sample = await withTimeout(
-          this.dataSource.query<{ key: string; variant: string; minimum: number; users: string }[]>(SAMPLE_SQL),
-          QUERY_TIMEOUT_MS,
-        );
+        const sample = await withTimeout(this.queries.usersPerVariant(), QUERY_TIMEOUT_MS);
         // Experiments that stopped running drop out of these gauges instead of lingering forever.
         this.metrics.experimentUsers.reset();
         this.metrics.experimentMinimumSampleSize.reset();

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { DatabaseGaugesQueries } from './database-gauges-queries';
 import { DatabaseGaugesService } from './database-gauges.service';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
@@ -7,7 +8,7 @@ import { MetricsService } from './metrics.service';
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, DatabaseGaugesService],
+  providers: [MetricsService, DatabaseGaugesQueries, DatabaseGaugesService],
   exports: [MetricsService],
 })
 export class MetricsModule {}

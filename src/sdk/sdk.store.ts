@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { assignmentKey } from '../assignments/assignment-decision';
-import { ASSIGN_BATCH_SQL } from '../assignments/assignments.service';
+import { ASSIGN_BATCH_SQL } from '../assignments/assignment.store';
 import type { Experiment } from '../experiments/experiment.model';
 import type { ExposureReport } from '../../sdk/src/definitions';
 import type { DefinedExperimentRow } from './sdk-rules';
