@@ -7,6 +7,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../common/error
 import { Page } from '../common/pagination';
 import { Write, WriteAndPublish } from '../database/write-and-publish';
 import { MetricsService } from '../metrics/metrics.service';
+import { WebhookTargetGuard } from '../webhooks/webhook-target';
 import type { CreateRolloutDto } from './dto/create-rollout.dto';
 import type { ListRolloutsQuery, SetPercentageDto, StartRolloutDto } from './dto/rollout-actions.dto';
 import type { UpdateRolloutDto } from './dto/update-rollout.dto';
@@ -32,11 +33,13 @@ export class RolloutsService {
     private readonly writes: WriteAndPublish,
     private readonly metrics: MetricsService,
     private readonly notifications: RolloutNotifications,
+    private readonly targets: WebhookTargetGuard,
     private readonly clock: Clock,
   ) {}
 
   async create(dto: CreateRolloutDto, actor: Actor): Promise<RolloutEntity> {
     const definition = newDefinition(dto);
+    await this.assertTargetAllowed(definition.webhookUrl);
     try {
       return await this.writes.run(async ({ tx, publish }) => {
         await this.assertVersionFree(tx, definition.modelVersion, null);
@@ -66,6 +69,7 @@ export class RolloutsService {
   }
 
   async update(id: string, dto: UpdateRolloutDto, actor: Actor): Promise<RolloutEntity> {
+    await this.assertTargetAllowed(dto.webhookUrl);
     return (await this.command(id, { kind: 'update', actor, changes: dto })).rollout;
   }
 
@@ -144,6 +148,11 @@ export class RolloutsService {
     });
     this.metrics.setRolloutPercentage(result.name, result.modelVersion, result.percentage);
     return result;
+  }
+
+  /** A `webhookUrl` must point where a webhook subscription may (no loopback, private, link-local or metadata address): 400 otherwise. */
+  private async assertTargetAllowed(webhookUrl: string | null | undefined): Promise<void> {
+    if (webhookUrl) await this.targets.assertAllowed(webhookUrl, 'webhookUrl');
   }
 
   /** The friendly 409 for the common case; the partial unique index catches the race. */

@@ -97,7 +97,7 @@ describe('Rollouts API', () => {
           ],
         },
         healthThresholds: { maxErrorRate: 0.02, maxLatencyMs: null, minAccuracy: null },
-        webhookUrl: 'https://hooks.example/rollouts',
+        webhookUrl: 'https://93.184.215.14/rollouts',
       });
       expect(res.status).toBe(201);
       expect(res.body.schedule).toEqual({
@@ -109,7 +109,7 @@ describe('Rollouts API', () => {
         ],
       });
       expect(res.body.healthThresholds).toEqual({ maxErrorRate: 0.02, maxLatencyMs: null, minAccuracy: null, minRequests: 100 });
-      expect(res.body.webhookUrl).toBe('https://hooks.example/rollouts');
+      expect(res.body.webhookUrl).toBe('https://93.184.215.14/rollouts');
     });
 
     const bad: Array<[string, Record<string, unknown>, string]> = [
@@ -196,6 +196,10 @@ describe('Rollouts API', () => {
       ['an empty name', { name: '' }, 'name'],
       ['a webhook that is not a URL', { webhookUrl: 'not a url' }, 'webhookUrl'],
       ['a webhook with another protocol', { webhookUrl: 'ftp://hooks.example/x' }, 'webhookUrl'],
+      ['a webhook at the cloud metadata address', { webhookUrl: 'http://169.254.169.254/latest/meta-data' }, 'webhookUrl'],
+      ['a webhook at loopback (the database port)', { webhookUrl: 'http://127.0.0.1:5432/' }, 'webhookUrl'],
+      ['a webhook at a private address', { webhookUrl: 'http://10.0.0.5/hook' }, 'webhookUrl'],
+      ['a webhook at metadata inside IPv6', { webhookUrl: 'http://[::ffff:169.254.169.254]/' }, 'webhookUrl'],
     ];
 
     it.each(bad)('should refuse %s with 400 naming the field and store nothing', async (_, overrides, field) => {
@@ -284,6 +288,17 @@ describe('Rollouts API', () => {
       const rows = await history(t, r.id);
       expect(rows.map((h) => h.action)).toEqual(['created', 'updated']);
       expect(rows[1].reason).toBe('changed name, schedule, healthThresholds');
+    });
+
+    it('should refuse a webhookUrl at the metadata address or loopback with 400 and keep the old one', async () => {
+      const r = await createRollout(t, { webhookUrl: 'https://93.184.215.14/hook' });
+      for (const webhookUrl of ['http://169.254.169.254/latest/meta-data', 'http://127.0.0.1:5432/']) {
+        const res = await t.http.patch(`/api/v1/rollouts/${r.id}`).set(asAdmin).send({ webhookUrl });
+        expect(res.status).toBe(400);
+        expect(res.body.details).toEqual([expect.objectContaining({ field: 'webhookUrl' })]);
+      }
+      expect((await t.http.get(`/api/v1/rollouts/${r.id}`).set(asAdmin).expect(200)).body.webhookUrl).toBe('https://93.184.215.14/hook');
+      await t.http.patch(`/api/v1/rollouts/${r.id}`).set(asAdmin).send({ webhookUrl: null }).expect(200);
     });
 
     it('should allow description and thresholds once running but refuse the schedule with 409', async () => {
