@@ -42,7 +42,9 @@ export class AlertsService {
       const id = await this.store.insertUnlessUnresolved(write.tx, { ...input, message });
       if (id !== null) {
         write.publish({ entity: 'alert', id });
-        this.logger.warn(`alert raised: ${input.kind} (${input.severity}) for ${input.subjectType} ${input.subjectId}: ${message}`);
+        write.afterCommit(() =>
+          this.logger.warn(`alert raised: ${input.kind} (${input.severity}) for ${input.subjectType} ${input.subjectId}: ${message}`),
+        );
         const alert = await this.store.find(id, { tx: write.tx });
         if (!alert) throw new Error(`alert ${id} vanished in its own transaction`);
         await this.outbox.enqueue(write.tx, alertEvent('alert.raised', toAlertResponse(alert)));

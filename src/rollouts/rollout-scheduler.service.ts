@@ -105,10 +105,7 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
       if (this.stopped) break;
       try {
         const applied = await this.processOne(id, now);
-        if (applied) {
-          summary.outcomes.push(applied.outcome);
-          this.afterCommit(applied);
-        }
+        if (applied) summary.outcomes.push(applied.outcome);
       } catch (error) {
         summary.failed++;
         if (isDatabaseUnavailable(error)) {
@@ -158,7 +155,15 @@ export class RolloutSchedulerService implements OnApplicationBootstrap, OnModule
       }
       const visible = patch.updatedAt !== undefined || (patch.lastHealth !== undefined && patch.lastHealth?.verdict !== previousVerdict);
       if (visible) write.publish({ entity: 'rollout', id: rollout.id });
-      return { outcome: { rolloutId: rollout.id, action: step.action, reason: step.reason }, rollout, fromPercentage, step, visible };
+      const applied: Applied = {
+        outcome: { rolloutId: rollout.id, action: step.action, reason: step.reason },
+        rollout,
+        fromPercentage,
+        step,
+        visible,
+      };
+      write.afterCommit(() => this.afterCommit(applied));
+      return applied;
     });
   }
 

@@ -139,15 +139,14 @@ export class RolloutsService {
 
   /** Loads the rollout under its row lock and runs `change` through the write-and-publish path. */
   private async locked(id: string, change: (write: Write, rollout: RolloutEntity) => Promise<RolloutEntity>): Promise<RolloutEntity> {
-    const result = await this.writes.run(async (write) => {
+    return this.writes.run(async (write) => {
       const rollout = await this.store.find(id, { tx: write.tx, lock: true });
       if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
       const changed = await change(write, rollout);
       write.publish({ entity: 'rollout', id: rollout.id });
+      write.afterCommit(() => this.metrics.setRolloutPercentage(changed.name, changed.modelVersion, changed.percentage));
       return changed;
     });
-    this.metrics.setRolloutPercentage(result.name, result.modelVersion, result.percentage);
-    return result;
   }
 
   /** A `webhookUrl` must point where a webhook subscription may (no loopback, private, link-local or metadata address): 400 otherwise. */
