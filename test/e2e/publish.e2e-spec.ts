@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { AlertsService } from '../../src/alerts/alerts.service';
+import { WriteAndPublish } from '../../src/database/write-and-publish';
 import { ADMIN_TOKEN, asAdmin, startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from './rollouts-support';
 import { OpenStream, openStream } from './stream-support';
@@ -74,6 +75,27 @@ describe('Write and publish across replicas', () => {
     await a.http.post(`/api/v1/alerts/${alert.id}/resolve`).set(asAdmin).expect(200);
     for (const stream of [onB, onA])
       await seen(stream, 'alert.raised', (data) => data.id === alert.id && data.alert?.status === 'resolved');
+  });
+
+  it('should announce nothing for a write that rolls back, and announce a committed one once', async () => {
+    const writes = a.app.get(WriteAndPublish);
+    const failed = '00000000-0000-4000-8000-00000000f001';
+    const committed = '00000000-0000-4000-8000-00000000c001';
+    await expect(
+      writes.run(async (write) => {
+        write.publish({ entity: 'rollout', id: failed });
+        throw new Error('the write failed');
+      }),
+    ).rejects.toThrow('the write failed');
+    await writes.run(async (write) => {
+      write.publish({ entity: 'rollout', id: committed });
+      write.publish({ entity: 'rollout', id: committed });
+    });
+    // NOTIFY is delivered in commit order: once the committed change is heard, the failed one would have been.
+    for (const stream of [onB, onA]) await seen(stream, 'rollout.changed', (data) => data.id === committed);
+    for (const stream of [onB, onA]) expect(stream.events.filter((e) => e.data.id === failed)).toEqual([]);
+    // Published twice in the write, NOTIFYed once: B (which only hears PostgreSQL) streams it once.
+    expect(onB.events.filter((e) => e.data.id === committed)).toHaveLength(1);
   });
 
   it("should drop the other replica's cached definitions when an experiment changes", async () => {
