@@ -5,7 +5,7 @@ import { InvalidInputError } from '../common/errors';
 import { BatchDto, ConversionDto, TrackEventDto } from './dto/track-event.dto';
 import { EventInput, normalizeEvent, Parsed } from './event-input';
 import { BatchResult, EventsService, TrackResult } from './events.service';
-import type { ExperimentMetricsResponse } from './experiment-metrics';
+import type { EventCountsResponse } from './event-counts';
 
 export interface ConversionResult {
   status: 'recorded';
@@ -85,12 +85,12 @@ export class EventsController {
 @ApiTags('results')
 @ApiBearerAuth()
 @Controller('api/v1/experiments')
-export class ExperimentMetricsController {
+export class EventCountsController {
   constructor(private readonly events: EventsService) {}
 
   @Get(':idOrKey/metrics')
   @ApiOperation({ summary: 'Descriptive per-variant counts: users, exposures, and per event name users, count, sum, mean, rate' })
-  async metrics(@Param('idOrKey') idOrKey: string): Promise<ExperimentMetricsResponse> {
+  async metrics(@Param('idOrKey') idOrKey: string): Promise<EventCountsResponse> {
     return this.events.metricsFor(idOrKey);
   }
 }

@@ -4,12 +4,12 @@ import { AssignmentsModule } from '../assignments/assignments.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
 import { EventEntity } from './event.entity';
 import { EventStore } from './event-store';
-import { EventsController, ExperimentMetricsController } from './events.controller';
+import { EventsController, EventCountsController } from './events.controller';
 import { EventsService } from './events.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([EventEntity]), ExperimentsModule, AssignmentsModule],
-  controllers: [EventsController, ExperimentMetricsController],
+  controllers: [EventsController, EventCountsController],
   providers: [EventsService, EventStore],
   exports: [EventsService],
 })

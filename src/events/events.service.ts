@@ -9,7 +9,7 @@ import type { Experiment } from '../experiments/experiment.model';
 import { MetricsService } from '../metrics/metrics.service';
 import { EventRow, EventStore, RowOutcome } from './event-store';
 import { BatchEventInput, describeProblems, EventInput, MAX_BATCH_EVENTS, parseBatchEvent } from './event-input';
-import { buildExperimentMetrics, ExperimentMetricsResponse } from './experiment-metrics';
+import { buildEventCounts, EventCountsResponse } from './event-counts';
 
 export interface TrackResult {
   status: 'recorded';
@@ -145,13 +145,13 @@ export class EventsService {
     return { accepted, duplicates, rejected };
   }
 
-  async metricsFor(idOrKey: string): Promise<ExperimentMetricsResponse> {
+  async metricsFor(idOrKey: string): Promise<EventCountsResponse> {
     const experiment = await this.catalog.find(idOrKey);
     if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
     // Sticky exposures are buffered in memory for up to a second: write them before counting.
     await this.exposures.flush();
     const { assignments, events } = await this.store.aggregate(experiment.id);
-    return buildExperimentMetrics({
+    return buildEventCounts({
       experimentId: experiment.id,
       computedAt: new Date(),
       variants: experiment.variants.map((v) => v.name),

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { ExposureBufferService } from '../../src/assignments/exposure-buffer.service';
-import { EventsController, ExperimentMetricsController } from '../../src/events/events.controller';
+import { EventsController, EventCountsController } from '../../src/events/events.controller';
 import { ExperimentCatalogService } from '../../src/experiments/experiment-catalog.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
@@ -321,7 +321,7 @@ describe(EventsController.name, () => {
     });
   });
 
-  describe(ExperimentMetricsController.name, () => {
+  describe(EventCountsController.name, () => {
     it('should report users, exposures and per-event users, count, sum, mean and rate by hand-computed values', async () => {
       const id = await experiment('exp');
       const users = await usersByVariant('exp', 4);
