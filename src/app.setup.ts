@@ -1,12 +1,12 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { Clock } from './common/clock';
+import { errorBody } from './common/http-error.filter';
 import { createRootLogger, registerRequestLog } from './common/request-log';
 import type { AppConfig } from './config/app-config';
 import { setupSwagger } from './docs/swagger';
@@ -41,7 +41,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
           : statusCode === 400
             ? 'The URL is not valid (malformed percent-encoding)'
             : 'Internal error while routing the request';
-      void reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode], message });
+      void reply.code(statusCode).send(errorBody(statusCode, message, statusCode === 400 ? 'INVALID_URL' : undefined));
     },
   });
   const fastify = adapter.getInstance();

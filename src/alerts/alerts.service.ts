@@ -92,7 +92,7 @@ export class AlertsService {
 
   async get(id: string): Promise<AlertEntity> {
     const alert = isUuid(id) ? await this.dataSource.manager.findOneBy(AlertEntity, { id: id.toLowerCase() }) : null;
-    if (!alert) throw new NotFoundError(`Alert ${id} not found`);
+    if (!alert) throw NotFoundError.alert(id);
     return alert;
   }
 
@@ -111,13 +111,15 @@ export class AlertsService {
       const alert = isUuid(id)
         ? await manager.findOne(AlertEntity, { where: { id: id.toLowerCase() }, lock: { mode: 'pessimistic_write' } })
         : null;
-      if (!alert) throw new NotFoundError(`Alert ${id} not found`);
+      if (!alert) throw NotFoundError.alert(id);
       if (alert.status === to) return alert;
       if (alert.status === 'resolved') {
-        throw new ConflictError(`Alert ${alert.id} is resolved and cannot be acknowledged`, undefined, {
-          status: alert.status,
-          allowed: [],
-        });
+        throw new ConflictError(
+          `Alert ${alert.id} is resolved and cannot be acknowledged`,
+          undefined,
+          { status: alert.status, allowed: [] },
+          'ILLEGAL_TRANSITION',
+        );
       }
       const now = new Date();
       alert.status = to;

@@ -61,7 +61,7 @@ export class RolloutsService {
 
   async get(id: string): Promise<RolloutEntity> {
     const rollout = await this.store.find(id);
-    if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
+    if (!rollout) throw NotFoundError.rollout(id);
     return rollout;
   }
 
@@ -140,7 +140,7 @@ export class RolloutsService {
   private async locked(id: string, change: (tx: EntityManager, rollout: RolloutEntity) => Promise<RolloutEntity>): Promise<RolloutEntity> {
     const result = await this.store.transaction(async (tx) => {
       const rollout = await this.store.find(id, { tx, lock: true });
-      if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
+      if (!rollout) throw NotFoundError.rollout(id);
       const changed = await change(tx, rollout);
       await this.changes.publish({ entity: 'rollout', id: rollout.id }, tx);
       return changed;
@@ -164,6 +164,7 @@ function versionConflict(modelVersion: string, holder: { id: string; name: strin
       : `${modelVersion} already has an unfinished rollout: complete, roll back or delete it first`,
     undefined,
     holder ? { conflictingRolloutId: holder.id } : undefined,
+    'MODEL_VERSION_TAKEN',
   );
 }
 
@@ -172,7 +173,12 @@ function uniqueConflict(error: unknown, name: string | null, modelVersion: strin
   if (postgresErrorCode(error) !== '23505') return null;
   const constraint = (error as { driverError?: { constraint?: string } }).driverError?.constraint;
   if (constraint === 'rollouts_name_unique') {
-    return new ConflictError(name === null ? 'Rollout name is already taken' : `Rollout name "${name}" is already taken`);
+    return new ConflictError(
+      name === null ? 'Rollout name is already taken' : `Rollout name "${name}" is already taken`,
+      undefined,
+      undefined,
+      'NAME_TAKEN',
+    );
   }
   return versionConflict(modelVersion ?? 'this model version', null);
 }

@@ -221,7 +221,7 @@ describe(EventsController.name, () => {
     it('should answer 404 for an unknown experiment', async () => {
       const res = await track('nope', { userId: 'u-1', eventName: 'purchase' });
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Experiment nope not found' });
+      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', code: 'EXPERIMENT_NOT_FOUND', message: 'Experiment nope not found' });
     });
 
     it('should need a token and refuse a body over 1 MiB with 413', async () => {
@@ -232,7 +232,12 @@ describe(EventsController.name, () => {
 
       const big = await track('exp', { userId: 'u-1', eventName: 'purchase', properties: { blob: 'x'.repeat(1024 * 1024) } });
       expect(big.status).toBe(413);
-      expect(big.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.stringMatching(/large/i) });
+      expect(big.body).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        code: 'PAYLOAD_TOO_LARGE',
+        message: expect.stringMatching(/large/i),
+      });
 
       const tooRich = await track('exp', { userId: 'u-1', eventName: 'purchase', properties: { blob: 'x'.repeat(20_000) } });
       expect(tooRich.status).toBe(400);

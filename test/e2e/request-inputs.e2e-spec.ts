@@ -37,7 +37,13 @@ describe('Hot-path request inputs', () => {
 
   function expectRefused(res: Response, field: string, problem: string): void {
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: `${field} ${problem}`, details: [{ field, problem }] });
+    expect(res.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'VALIDATION_FAILED',
+      message: `${field} ${problem}`,
+      details: [{ field, problem }],
+    });
   }
 
   const assign = (body: unknown) =>
