@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { Clock } from './common/clock';
 import { errorBody } from './common/http-error.filter';
+import { registerSeed000Headers, rewriteSeed000Url } from './compat/seed-000-aliases';
 import { createRootLogger, registerRequestLog } from './common/request-log';
 import type { AppConfig } from './config/app-config';
 import { setupSwagger } from './docs/swagger';
@@ -31,6 +32,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    rewriteUrl: rewriteSeed000Url,
     // Errors Fastify raises while routing, before Nest sees the request. Its built-in answer for an
     // over-long parameter is a 414 whose body says "Bad Request" and echoes the whole path.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
@@ -62,6 +64,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   app.useLogger(app.get(Logger));
   // No app.enableShutdownHooks(): its signal handler would close the app a second time in parallel
   // with main.ts's graceful shutdown and then re-raise the signal (exit 143). main.ts owns signals.
+  registerSeed000Headers(fastify);
   registerRequestLog(fastify, logger);
   registerHttpMetrics(fastify, app.get(MetricsService));
   registerJsonGuard(fastify);

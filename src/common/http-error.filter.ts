@@ -35,6 +35,15 @@ const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported Content-Type: send application/json',
 };
 
+/**
+ * Nest turns Fastify's body-parser errors into plain HttpExceptions with Fastify's message (and
+ * without its code): these two messages (fastify/lib/errors.js) are the JSON body failures.
+ */
+const FASTIFY_JSON_MESSAGES = new Set([
+  "Body is not valid JSON but content-type is set to 'application/json'",
+  "Body cannot be empty when content-type is set to 'application/json'",
+]);
+
 /** Maps every error to the contract's error body (§0). A 500 always gets an errorId that is in the log too. */
 export function toErrorBody(exception: unknown, logger: Logger, requestId?: string): ErrorBody {
   if (exception instanceof DomainError) {
@@ -54,7 +63,7 @@ export function toErrorBody(exception: unknown, logger: Logger, requestId?: stri
     } else if (typeof response === 'string') {
       message = response;
     }
-    return body(status, message);
+    return body(status, message, status === 400 && FASTIFY_JSON_MESSAGES.has(message) ? 'INVALID_JSON' : undefined);
   }
   if (isDatabaseUnavailable(exception)) {
     logger.warn(`database unavailable: ${(exception as Error).message}`);

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ERROR_CODES } from '../common/error-codes';
 import { errorBody } from '../common/http-error.filter';
+import { withSeed000Aliases } from '../compat/seed-000-aliases';
 import { appVersion } from '../health/app-version';
 
 export const DOCS_PATH = 'docs';
@@ -26,7 +27,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  return withErrorResponses(document);
+  return withSeed000Aliases(withErrorResponses(document));
 }
 
 const ERROR_SCHEMA = {

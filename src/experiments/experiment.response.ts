@@ -60,9 +60,21 @@ export class ExperimentResponse {
 
 export class ExperimentPage extends PageOf(ExperimentResponse) {}
 
+/** Any JSON value: what a changed field held. */
+const ANY_JSON = {
+  nullable: true,
+  oneOf: [
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+    { type: 'array', items: {} },
+    { type: 'object', additionalProperties: true },
+  ],
+};
+
 export class FieldChange {
-  @ApiProperty({ description: 'Value before the change (any JSON)' }) from: unknown;
-  @ApiProperty({ description: 'Value after the change (any JSON)' }) to: unknown;
+  @ApiProperty({ ...ANY_JSON, description: 'Value before the change' }) from: unknown;
+  @ApiProperty({ ...ANY_JSON, description: 'Value after the change' }) to: unknown;
 }
 
 @ApiExtraModels(FieldChange)

@@ -194,7 +194,12 @@ describe(EventsController.name, () => {
       await experiment('exp');
       const res = await track('exp', { userId: 'stranger', eventName: 'purchase' });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: 'User not in experiment' });
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'USER_NOT_ASSIGNED',
+        message: 'User not in experiment',
+      });
       expect(await eventCount()).toBe(0);
     });
 
@@ -205,7 +210,7 @@ describe(EventsController.name, () => {
 
       const draft = await track('draft', { userId: 'u-1', eventName: 'purchase' });
       expect(draft.status).toBe(409);
-      expect(draft.body).toMatchObject({ statusCode: 409, error: 'Conflict', status: 'draft' });
+      expect(draft.body).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'EXPERIMENT_CLOSED', status: 'draft' });
       expect(draft.body.message).toContain('draft');
 
       await t.http.post('/api/v1/experiments/exp/pause').set(asAdmin).expect(200);

@@ -454,6 +454,7 @@ describe('Rate limiting', () => {
     expect(limited.status).toBe(429);
     expectErrorBody(limited.body, 429);
     expect(limited.body.error).toBe('Too Many Requests');
+    expect(limited.body.code).toBe('RATE_LIMITED');
     const retryAfter = Number(limited.headers['retry-after']);
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThan(0);

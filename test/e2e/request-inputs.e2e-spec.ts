@@ -68,6 +68,7 @@ describe('Hot-path request inputs', () => {
       expect(res.body).toEqual({
         statusCode: 400,
         error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
         message: 'extra is not a known field; userId must be a string; attributes must be an object',
         details: [
           { field: 'extra', problem: 'is not a known field' },
@@ -143,6 +144,7 @@ describe('Hot-path request inputs', () => {
       expect(res.body).toEqual({
         statusCode: 400,
         error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
         message: details.map((d) => `${d.field} ${d.problem}`).join('; '),
         details,
       });
