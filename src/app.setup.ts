@@ -7,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { Clock } from './common/clock';
 import { errorBody } from './common/http-error.filter';
-import { registerSeed000Headers, rewriteSeed000Url } from './compat/seed-000-aliases';
+import { markSeed000, rewriteSeed000Url } from './compat/seed-000-aliases';
 import { createRootLogger, registerRequestLog } from './common/request-log';
 import type { AppConfig } from './config/app-config';
 import { setupSwagger } from './docs/swagger';
@@ -49,6 +49,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    markSeed000(request, reply);
     done();
   });
   fastify.addHook('onRoute', (route) => {
@@ -64,7 +65,6 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   app.useLogger(app.get(Logger));
   // No app.enableShutdownHooks(): its signal handler would close the app a second time in parallel
   // with main.ts's graceful shutdown and then re-raise the signal (exit 143). main.ts owns signals.
-  registerSeed000Headers(fastify);
   registerRequestLog(fastify, logger);
   registerHttpMetrics(fastify, app.get(MetricsService));
   registerJsonGuard(fastify);

@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Seed-000 clients (the original phase-4.3 API) call `/api/experiments…` and
@@ -35,15 +35,14 @@ export function rewriteSeed000Url(request: { url?: string }): string {
   return seed000Successor(url) ?? url;
 }
 
-/** Marks every answer to a seed-000 path as deprecated, with its successor. */
-export function registerSeed000Headers(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.originalUrl !== request.url) {
-      const successor = request.url.split('?', 1)[0];
-      void reply.header('deprecation', 'true').header('link', `<${successor}>; rel="successor-version"`);
-    }
-    done();
-  });
+/**
+ * Marks the answer to a seed-000 path as deprecated, with its successor. Called from the app's one
+ * onRequest hook (app.setup.ts) rather than a hook of its own: the hot path pays one comparison.
+ */
+export function markSeed000(request: FastifyRequest, reply: FastifyReply): void {
+  if (request.originalUrl === request.url) return;
+  const successor = request.url.split('?', 1)[0];
+  void reply.header('deprecation', 'true').header('link', `<${successor}>; rel="successor-version"`);
 }
 
 /** The seed-000 path of an /api/v1 path of the document, or null when it has none. */
