@@ -1,12 +1,13 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { Clock } from './common/clock';
+import { errorBody } from './common/http-error.filter';
+import { markSeed000, rewriteSeed000Url } from './compat/seed-000-aliases';
 import { createRootLogger, registerRequestLog } from './common/request-log';
 import type { AppConfig } from './config/app-config';
 import { setupSwagger } from './docs/swagger';
@@ -31,6 +32,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    rewriteUrl: rewriteSeed000Url,
     // Errors Fastify raises while routing, before Nest sees the request. Its built-in answer for an
     // over-long parameter is a 414 whose body says "Bad Request" and echoes the whole path.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
@@ -41,12 +43,13 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
           : statusCode === 400
             ? 'The URL is not valid (malformed percent-encoding)'
             : 'Internal error while routing the request';
-      void reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode], message });
+      void reply.code(statusCode).send(errorBody(statusCode, message, statusCode === 400 ? 'INVALID_URL' : undefined));
     },
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    markSeed000(request, reply);
     done();
   });
   fastify.addHook('onRoute', (route) => {

@@ -7,6 +7,7 @@ import type {
   AlertStatus,
   Experiment,
   ExperimentHistoryEntry,
+  ErrorCode,
   ExperimentStatus,
   FieldProblem,
   Page,
@@ -32,6 +33,11 @@ export class ApiError extends Error {
     readonly body: Record<string, unknown> = {},
   ) {
     super(message);
+  }
+
+  /** The error body's machine-readable code (docs/api-errors.md); null when the service could not be reached. */
+  get code(): ErrorCode | null {
+    return typeof this.body.code === 'string' ? (this.body.code as ErrorCode) : null;
   }
 }
 

@@ -12,7 +12,7 @@ export interface ApiClientOptions {
 
 /**
  * A typed client for the whole HTTP API, its types generated from the service's OpenAPI document
- * (`npm run sdk:generate`): `await api.GET('/api/v1/experiments/{idOrKey}', { params: { path: { idOrKey } } })`.
+ * (`npm run api:generate`): `await api.GET('/api/v1/experiments/{idOrKey}', { params: { path: { idOrKey } } })`.
  */
 export function createApiClient(options: ApiClientOptions): ApiClient {
   return createClient<paths>({

@@ -1,18 +1,24 @@
 import type { AlertEntity } from './alert.entity';
-import type { AlertSeverity, AlertStatus, AlertSubjectType } from './alert.model';
+import { ApiProperty } from '@nestjs/swagger';
+import { PageOf } from '../common/pagination';
+import { ALERT_SEVERITIES, ALERT_STATUSES, type AlertSeverity, type AlertStatus, type AlertSubjectType } from './alert.model';
 
-export interface AlertResponse {
-  id: string;
-  kind: string;
-  severity: AlertSeverity;
-  subjectType: AlertSubjectType;
-  subjectId: string;
-  message: string;
-  status: AlertStatus;
-  createdAt: string;
-  acknowledgedAt: string | null;
-  resolvedAt: string | null;
+const nullableDate = { type: String, format: 'date-time', nullable: true } as const;
+
+export class AlertResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'rollout_rollback', description: 'rollout_rollback, srm, guardrail_failure, …' }) kind: string;
+  @ApiProperty({ enum: ALERT_SEVERITIES, enumName: 'AlertSeverity' }) severity: AlertSeverity;
+  @ApiProperty({ enum: ['rollout', 'experiment'], enumName: 'AlertSubjectType' }) subjectType: AlertSubjectType;
+  @ApiProperty({ format: 'uuid' }) subjectId: string;
+  @ApiProperty() message: string;
+  @ApiProperty({ enum: ALERT_STATUSES, enumName: 'AlertStatus' }) status: AlertStatus;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty(nullableDate) acknowledgedAt: string | null;
+  @ApiProperty(nullableDate) resolvedAt: string | null;
 }
+
+export class AlertPage extends PageOf(AlertResponse) {}
 
 export function toAlertResponse(a: AlertEntity): AlertResponse {
   return {

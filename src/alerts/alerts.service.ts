@@ -77,7 +77,7 @@ export class AlertsService {
 
   async get(id: string): Promise<AlertEntity> {
     const alert = await this.store.find(id);
-    if (!alert) throw new NotFoundError(`Alert ${id} not found`);
+    if (!alert) throw NotFoundError.alert(id);
     return alert;
   }
 
@@ -94,13 +94,15 @@ export class AlertsService {
   private async move(id: string, to: Exclude<AlertStatus, 'open'>): Promise<AlertEntity> {
     return this.writes.run(async (write) => {
       const alert = await this.store.find(id, { tx: write.tx, lock: true });
-      if (!alert) throw new NotFoundError(`Alert ${id} not found`);
+      if (!alert) throw NotFoundError.alert(id);
       if (alert.status === to) return alert;
       if (alert.status === 'resolved') {
-        throw new ConflictError(`Alert ${alert.id} is resolved and cannot be acknowledged`, undefined, {
-          status: alert.status,
-          allowed: [],
-        });
+        throw new ConflictError(
+          `Alert ${alert.id} is resolved and cannot be acknowledged`,
+          undefined,
+          { status: alert.status, allowed: [] },
+          'ILLEGAL_TRANSITION',
+        );
       }
       const now = new Date();
       alert.status = to;

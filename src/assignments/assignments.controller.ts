@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../common/auth/access.decorator';
-import { AssignResult, AssignmentsService } from './assignments.service';
+import { AssignmentsService } from './assignments.service';
 import { UserIdQuery } from '../common/user-id.query';
 import { AssignDto } from './dto/assign.dto';
+import { AssignResponse } from './assignment.response';
 
 @ApiTags('assignment')
 @ApiBearerAuth()
@@ -15,13 +16,15 @@ export class AssignmentsController {
   @Post(':idOrKey/assign')
   @HttpCode(200)
   @ApiOperation({ summary: 'Put a user into a variant (deterministic, sticky, durable)' })
-  async assign(@Param('idOrKey') idOrKey: string, @Body() dto: AssignDto): Promise<AssignResult> {
+  @ApiOkResponse({ type: AssignResponse })
+  async assign(@Param('idOrKey') idOrKey: string, @Body() dto: AssignDto): Promise<AssignResponse> {
     return this.assignments.assign(idOrKey, dto.userId);
   }
 
   @Get(':idOrKey/variant')
   @ApiOperation({ summary: 'Same as assign, as a GET (seed-000 form)' })
-  async variant(@Param('idOrKey') idOrKey: string, @Query() query: UserIdQuery): Promise<AssignResult> {
+  @ApiOkResponse({ type: AssignResponse })
+  async variant(@Param('idOrKey') idOrKey: string, @Query() query: UserIdQuery): Promise<AssignResponse> {
     return this.assignments.assign(idOrKey, query.userId);
   }
 }

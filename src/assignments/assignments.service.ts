@@ -75,7 +75,7 @@ export class AssignmentsService implements OnModuleDestroy {
 
   async assign(idOrKey: string, userId: string): Promise<AssignResult> {
     const experiment = await this.catalog.find(idOrKey);
-    if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
+    if (!experiment) throw NotFoundError.experiment(idOrKey);
     const [result] = await this.assignMany([experiment], userId);
     return result;
   }

@@ -1,4 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { Type } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -28,4 +29,18 @@ export interface Page<T> {
   total: number;
   limit: number;
   offset: number;
+}
+
+/**
+ * The OpenAPI class of `Page<T>` for one item class: `class ExperimentPage extends PageOf(ExperimentResponse) {}`
+ * gives the document a named `ExperimentPage` schema whose `items` are typed.
+ */
+export function PageOf<T>(item: Type<T>): Type<Page<T>> {
+  class PageOfItems implements Page<T> {
+    @ApiProperty({ type: [item] }) items: T[];
+    @ApiProperty({ example: 1, description: 'Matching items in all pages' }) total: number;
+    @ApiProperty({ example: 50 }) limit: number;
+    @ApiProperty({ example: 0 }) offset: number;
+  }
+  return PageOfItems;
 }

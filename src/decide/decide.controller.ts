@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AssignDto } from '../assignments/dto/assign.dto';
 import { Access } from '../common/auth/access.decorator';
-import { DecideResponse, DecideService } from './decide.service';
+import { DecideService } from './decide.service';
+import { DecideResponse } from './decide.response';
 
 @ApiTags('assignment')
 @ApiBearerAuth()
@@ -14,6 +15,7 @@ export class DecideController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Every running experiment and active rollout for one user, in one call' })
+  @ApiOkResponse({ type: DecideResponse })
   async decideFor(@Body() dto: AssignDto): Promise<DecideResponse> {
     return this.decide.decide(dto.userId);
   }

@@ -3,6 +3,9 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ERROR_CODES } from '../common/error-codes';
+import { errorBody } from '../common/http-error.filter';
+import { withSeed000Aliases } from '../compat/seed-000-aliases';
 import { appVersion } from '../health/app-version';
 
 export const DOCS_PATH = 'docs';
@@ -15,7 +18,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       'A/B experiments, statistically sound results and staged model rollouts. ' +
         'Send `Authorization: Bearer <token>`: the admin token for everything, a client token for the runtime routes ' +
         '(assign, variant, decide, track, events, rollout checks and health reports). /health, /metrics and /docs need no token. ' +
-        'Every 4xx/5xx has the body `{ statusCode, error, message, details? }`; 429 responses carry `Retry-After`.',
+        'Every 4xx/5xx has the body `{ statusCode, error, code, message, details? }` (ErrorBody; `code` is stable and machine-readable); 429 responses carry `Retry-After`. ' +
+        'Operations marked deprecated are the seed-000 paths (`/api/experiments…` without `/v1`): they answer as their /api/v1 successor, with `Deprecation: true` and a `Link` to it.',
     )
     .setVersion(appVersion())
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN or one of CLIENT_TOKENS' })
@@ -23,15 +27,24 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  return withErrorResponses(document);
+  return withSeed000Aliases(withErrorResponses(document));
 }
 
 const ERROR_SCHEMA = {
   type: 'object',
-  required: ['statusCode', 'error', 'message'],
+  required: ['statusCode', 'error', 'code', 'message'],
+  additionalProperties: true,
+  description:
+    'Every 4xx/5xx answer. Some add fields: `status` and `allowed` (409 ILLEGAL_TRANSITION), `errorId` (500), `conflictingRolloutId`.',
   properties: {
     statusCode: { type: 'integer', example: 400 },
     error: { type: 'string', example: 'Bad Request' },
+    code: {
+      type: 'string',
+      enum: Object.keys(ERROR_CODES),
+      example: 'VALIDATION_FAILED',
+      description: 'Stable, machine-readable: branch on it rather than on `message` (docs/api-errors.md)',
+    },
     message: { type: 'string', example: 'variants[1].weight must be > 0' },
     details: {
       type: 'array',
@@ -159,7 +172,7 @@ export function setupSwagger(app: NestFastifyApplication): void {
     const { asset } = request.params;
     const type = Object.hasOwn(ASSETS, asset) ? ASSETS[asset] : undefined;
     if (type === undefined) {
-      void reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `No such documentation asset: ${asset}` });
+      void reply.status(404).send(errorBody(404, `No such documentation asset: ${asset}`));
       return;
     }
     let content = cache.get(asset);

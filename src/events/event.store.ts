@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { postgresErrorCode } from '../common/database-errors';
 import type { EventInput } from './event-input';
-import type { VariantAssignmentRow, VariantEventRow } from './experiment-metrics';
+import type { VariantAssignmentRow, VariantEventRow } from './event-counts';
 
 /** One valid event of a known, open experiment, to be stored if its user is assigned. */
 export type EventRow = EventInput & { experimentId: string };

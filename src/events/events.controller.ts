@@ -1,21 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../common/auth/access.decorator';
 import { InvalidInputError } from '../common/errors';
 import { BatchDto, ConversionDto, TrackEventDto } from './dto/track-event.dto';
 import { EventInput, normalizeEvent, Parsed } from './event-input';
-import { BatchResult, EventsService, TrackResult } from './events.service';
-import type { ExperimentMetricsResponse } from './experiment-metrics';
-
-export interface ConversionResult {
-  status: 'recorded';
-  experimentId: string;
-  experimentKey: string;
-  userId: string;
-  variant: string;
-  metricName: string;
-  duplicate: boolean;
-}
+import { EventsService } from './events.service';
+import { BatchResponse, ConversionResponse, EventCountsResponse, TrackResponse } from './event.response';
 
 function valid(parsed: Parsed<EventInput>): EventInput {
   if (!parsed.ok) throw InvalidInputError.fromProblems(parsed.problems);
@@ -33,7 +23,8 @@ export class EventsController {
   @Post('experiments/conversions')
   @HttpCode(202)
   @ApiOperation({ summary: 'Record one outcome (seed-001 form)' })
-  async conversion(@Body() dto: ConversionDto): Promise<ConversionResult> {
+  @ApiAcceptedResponse({ type: ConversionResponse })
+  async conversion(@Body() dto: ConversionDto): Promise<ConversionResponse> {
     const event = valid(
       normalizeEvent(
         {
@@ -63,7 +54,8 @@ export class EventsController {
   @Post('experiments/:idOrKey/track')
   @HttpCode(202)
   @ApiOperation({ summary: 'Record one event of an assigned user; a repeated eventId is stored once' })
-  async track(@Param('idOrKey') idOrKey: string, @Body() dto: TrackEventDto): Promise<TrackResult> {
+  @ApiAcceptedResponse({ type: TrackResponse })
+  async track(@Param('idOrKey') idOrKey: string, @Body() dto: TrackEventDto): Promise<TrackResponse> {
     const event = valid(normalizeEvent(dto, new Date()));
     const { variant, duplicate } = await this.events.track(idOrKey, event);
     return { status: 'recorded', variant, duplicate };
@@ -77,7 +69,8 @@ export class EventsController {
     description: 'Each event is checked on its own: `rejected` lists the index and reason of each refused event.',
   })
   // `unknown`: the global ValidationPipe skips it, so one bad event cannot reject the batch.
-  async batch(@Body() body: unknown): Promise<BatchResult> {
+  @ApiOkResponse({ type: BatchResponse })
+  async batch(@Body() body: unknown): Promise<BatchResponse> {
     return this.events.ingestBatch(body);
   }
 }
@@ -85,12 +78,13 @@ export class EventsController {
 @ApiTags('results')
 @ApiBearerAuth()
 @Controller('api/v1/experiments')
-export class ExperimentMetricsController {
+export class EventCountsController {
   constructor(private readonly events: EventsService) {}
 
   @Get(':idOrKey/metrics')
   @ApiOperation({ summary: 'Descriptive per-variant counts: users, exposures, and per event name users, count, sum, mean, rate' })
-  async metrics(@Param('idOrKey') idOrKey: string): Promise<ExperimentMetricsResponse> {
+  @ApiOkResponse({ type: EventCountsResponse })
+  async metrics(@Param('idOrKey') idOrKey: string): Promise<EventCountsResponse> {
     return this.events.metricsFor(idOrKey);
   }
 }

@@ -2,12 +2,12 @@ import { Module } from '@nestjs/common';
 import { AssignmentsModule } from '../assignments/assignments.module';
 import { ExperimentsModule } from '../experiments/experiments.module';
 import { EventStore } from './event.store';
-import { EventsController, ExperimentMetricsController } from './events.controller';
+import { EventCountsController, EventsController } from './events.controller';
 import { EventsService } from './events.service';
 
 @Module({
   imports: [ExperimentsModule, AssignmentsModule],
-  controllers: [EventsController, ExperimentMetricsController],
+  controllers: [EventsController, EventCountsController],
   providers: [EventsService, EventStore],
   exports: [EventsService],
 })

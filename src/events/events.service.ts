@@ -9,7 +9,7 @@ import type { Experiment } from '../experiments/experiment.model';
 import { MetricsService } from '../metrics/metrics.service';
 import { EventRow, EventStore, RowOutcome } from './event.store';
 import { BatchEventInput, describeProblems, EventInput, MAX_BATCH_EVENTS, parseBatchEvent } from './event-input';
-import { buildExperimentMetrics, ExperimentMetricsResponse } from './experiment-metrics';
+import { buildEventCounts, EventCountsResponse } from './event-counts';
 
 export interface TrackResult {
   status: 'recorded';
@@ -71,13 +71,17 @@ export class EventsService {
   /** One event (track and conversions): 404 / 409 / 400 "User not in experiment" as the contract says. */
   async track(idOrKey: string, event: EventInput): Promise<{ experiment: Experiment; variant: string; duplicate: boolean }> {
     const experiment = await this.catalog.find(idOrKey);
-    if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
-    if (!acceptsEvents(experiment)) throw new ConflictError(closedMessage(experiment), undefined, { status: experiment.status });
+    if (!experiment) throw NotFoundError.experiment(idOrKey);
+    if (!acceptsEvents(experiment))
+      throw new ConflictError(closedMessage(experiment), undefined, { status: experiment.status }, 'EXPERIMENT_CLOSED');
     const [outcome] = await this.singleWrites.submit([{ ...event, experimentId: experiment.id }]);
     if (outcome.kind === 'not_assigned') {
-      throw new InvalidInputError('User not in experiment', [
-        { field: 'userId', problem: `was never assigned to experiment ${experiment.key}` },
-      ]);
+      throw new InvalidInputError(
+        'User not in experiment',
+        [{ field: 'userId', problem: `was never assigned to experiment ${experiment.key}` }],
+        undefined,
+        'USER_NOT_ASSIGNED',
+      );
     }
     if (outcome.kind === 'inserted') this.countStored(experiment, outcome.variant, event.eventName, 1);
     return { experiment, variant: outcome.variant, duplicate: outcome.kind === 'duplicate' };
@@ -145,13 +149,13 @@ export class EventsService {
     return { accepted, duplicates, rejected };
   }
 
-  async metricsFor(idOrKey: string): Promise<ExperimentMetricsResponse> {
+  async metricsFor(idOrKey: string): Promise<EventCountsResponse> {
     const experiment = await this.catalog.find(idOrKey);
-    if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
+    if (!experiment) throw NotFoundError.experiment(idOrKey);
     // Sticky exposures are buffered in memory for up to a second: write them before counting.
     await this.exposures.flush();
     const { assignments, events } = await this.store.aggregate(experiment.id);
-    return buildExperimentMetrics({
+    return buildEventCounts({
       experimentId: experiment.id,
       computedAt: new Date(),
       variants: experiment.variants.map((v) => v.name),

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../common/auth/access.decorator';
 import { CurrentActor } from '../common/auth/actor.decorator';
 import { Page } from '../common/pagination';
@@ -8,8 +8,8 @@ import { ListExperimentsQuery } from './dto/list-experiments.query';
 import { CompleteExperimentDto, SetStatusDto } from './dto/lifecycle.dto';
 import { UpdateExperimentDto } from './dto/update-experiment.dto';
 import { ExperimentShorthandInterceptor } from './experiment-shorthand.interceptor';
-import { ExperimentResponse, toExperimentResponse } from './experiment.response';
-import { ExperimentsService, HistoryEntry, LifecycleAction } from './experiments.service';
+import { ExperimentHistoryResponse, ExperimentPage, ExperimentResponse, toExperimentResponse } from './experiment.response';
+import { ExperimentsService, LifecycleAction } from './experiments.service';
 import { NotFoundError } from '../common/errors';
 
 const LIFECYCLE_ACTIONS: Record<string, LifecycleAction> = {
@@ -36,12 +36,14 @@ export class ExperimentsController {
   @Post()
   @UseInterceptors(ExperimentShorthandInterceptor)
   @ApiOperation({ summary: 'Create an experiment (draft); also accepts the seed-000 shorthand body' })
+  @ApiCreatedResponse({ type: ExperimentResponse })
   async create(@Body() dto: CreateExperimentDto, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
     return toExperimentResponse(await this.experiments.create(dto, actor));
   }
 
   @Get()
   @ApiOperation({ summary: 'List experiments, newest first' })
+  @ApiOkResponse({ type: ExperimentPage })
   async list(@Query() query: ListExperimentsQuery): Promise<Page<ExperimentResponse>> {
     const page = await this.experiments.list(query);
     return { ...page, items: page.items.map(toExperimentResponse) };
@@ -49,6 +51,7 @@ export class ExperimentsController {
 
   @Get(':idOrKey')
   @ApiOperation({ summary: 'Get an experiment by id or key' })
+  @ApiOkResponse({ type: ExperimentResponse })
   async get(@Param('idOrKey') idOrKey: string): Promise<ExperimentResponse> {
     return toExperimentResponse(await this.experiments.get(idOrKey));
   }
@@ -56,6 +59,7 @@ export class ExperimentsController {
   @Patch(':idOrKey')
   @UseInterceptors(ExperimentShorthandInterceptor)
   @ApiOperation({ summary: 'Update an experiment (what may change depends on its status)' })
+  @ApiOkResponse({ type: ExperimentResponse })
   async update(
     @Param('idOrKey') idOrKey: string,
     @Body() dto: UpdateExperimentDto,
@@ -67,6 +71,7 @@ export class ExperimentsController {
   @Put(':idOrKey')
   @UseInterceptors(ExperimentShorthandInterceptor)
   @ApiOperation({ summary: 'Same as PATCH' })
+  @ApiOkResponse({ type: ExperimentResponse })
   async replace(
     @Param('idOrKey') idOrKey: string,
     @Body() dto: UpdateExperimentDto,
@@ -78,6 +83,7 @@ export class ExperimentsController {
   @Delete(':idOrKey')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an experiment with its assignments and events (not while running)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   async remove(@Param('idOrKey') idOrKey: string): Promise<void> {
     await this.experiments.remove(idOrKey);
   }
@@ -87,6 +93,7 @@ export class ExperimentsController {
   @ApiOperation({
     summary: 'Lifecycle: start (draft → running), pause, resume, complete or stop (= complete, optionally with { winner })',
   })
+  @ApiOkResponse({ type: ExperimentResponse })
   async lifecycle(
     @Param('idOrKey') idOrKey: string,
     @Param('action') action: string,
@@ -100,6 +107,7 @@ export class ExperimentsController {
   @Put(':idOrKey/:action')
   @HttpCode(200)
   @ApiOperation({ summary: 'Same as the POST lifecycle routes' })
+  @ApiOkResponse({ type: ExperimentResponse })
   async lifecycleByPut(
     @Param('idOrKey') idOrKey: string,
     @Param('action') action: string,
@@ -112,13 +120,15 @@ export class ExperimentsController {
   @Put(':idOrKey/status')
   @HttpCode(200)
   @ApiOperation({ summary: 'Move to a status by name (seed-001 form)' })
+  @ApiOkResponse({ type: ExperimentResponse })
   async setStatus(@Param('idOrKey') idOrKey: string, @Body() dto: SetStatusDto, @CurrentActor() actor: Actor): Promise<ExperimentResponse> {
     return toExperimentResponse(await this.experiments.setStatus(idOrKey, dto.status, actor, dto.winner));
   }
 
   @Get(':idOrKey/history')
   @ApiOperation({ summary: 'Every create, update and transition with who did it' })
-  async history(@Param('idOrKey') idOrKey: string): Promise<HistoryEntry[]> {
+  @ApiOkResponse({ type: [ExperimentHistoryResponse] })
+  async history(@Param('idOrKey') idOrKey: string): Promise<ExperimentHistoryResponse[]> {
     return this.experiments.history(idOrKey);
   }
 }

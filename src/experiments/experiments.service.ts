@@ -54,8 +54,9 @@ export interface HistoryEntry {
 function uniqueConflict(error: unknown, def: ExperimentDefinition): ConflictError | null {
   if (postgresErrorCode(error) !== '23505') return null;
   const constraint = (error as { constraint?: string; driverError?: { constraint?: string } }).driverError?.constraint;
-  if (constraint === 'experiments_key_unique') return new ConflictError(`Experiment key "${def.key}" is already taken`);
-  return new ConflictError(`Experiment name "${def.name}" is already taken`);
+  if (constraint === 'experiments_key_unique')
+    return new ConflictError(`Experiment key "${def.key}" is already taken`, undefined, undefined, 'KEY_TAKEN');
+  return new ConflictError(`Experiment name "${def.name}" is already taken`, undefined, undefined, 'NAME_TAKEN');
 }
 
 @Injectable()
@@ -89,7 +90,7 @@ export class ExperimentsService {
 
   async get(idOrKey: string): Promise<ExperimentEntity> {
     const experiment = await this.store.find(idOrKey);
-    if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
+    if (!experiment) throw NotFoundError.experiment(idOrKey);
     return experiment;
   }
 
@@ -105,7 +106,7 @@ export class ExperimentsService {
         const problems = definitionProblems(next);
         if (problems.length > 0) throw InvalidInputError.fromProblems(problems);
         const forbidden = forbiddenChange(experiment.status, before, next);
-        if (forbidden) throw new ConflictError(forbidden, undefined, { status: experiment.status });
+        if (forbidden) throw new ConflictError(forbidden, undefined, { status: experiment.status }, 'CHANGE_NOT_ALLOWED');
         const changes = diffDefinitions(before, next);
         if (Object.keys(changes).length === 0) return experiment;
         Object.assign(experiment, next, { updatedAt: new Date() });
@@ -127,9 +128,12 @@ export class ExperimentsService {
   async remove(idOrKey: string): Promise<void> {
     await this.mutate(idOrKey, async ({ tx }, experiment) => {
       if (experiment.status === 'running') {
-        throw new ConflictError(`Experiment ${experiment.key} is running: pause or complete it before deleting`, undefined, {
-          status: experiment.status,
-        });
+        throw new ConflictError(
+          `Experiment ${experiment.key} is running: pause or complete it before deleting`,
+          undefined,
+          { status: experiment.status },
+          'EXPERIMENT_RUNNING',
+        );
       }
       await this.store.delete(tx, experiment.id);
       return experiment;
@@ -175,7 +179,12 @@ export class ExperimentsService {
       // `start` means draft → running and `resume` paused → running; the wrong one is an illegal move.
       const wrongVerb = (action === 'start' && from === 'paused') || (action === 'resume' && from === 'draft');
       if (!canTransition(from, to) || wrongVerb) {
-        throw new ConflictError(`cannot go from ${from} to ${to}`, undefined, { status: from, allowed: allowedTransitions(from) });
+        throw new ConflictError(
+          `cannot go from ${from} to ${to}`,
+          undefined,
+          { status: from, allowed: allowedTransitions(from) },
+          'ILLEGAL_TRANSITION',
+        );
       }
       if (winner !== undefined && to !== 'completed') {
         throw InvalidInputError.fromProblems([{ field: 'winner', problem: 'is only accepted when completing' }]);
@@ -218,7 +227,7 @@ export class ExperimentsService {
   ): Promise<ExperimentEntity> {
     return this.writes.run(async (write) => {
       const experiment = await this.store.find(idOrKey, { tx: write.tx, lock: true });
-      if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
+      if (!experiment) throw NotFoundError.experiment(idOrKey);
       const changed = await change(write, experiment);
       write.publish({ entity: 'experiment', id: experiment.id });
       return changed;

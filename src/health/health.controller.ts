@@ -1,11 +1,23 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../common/auth/access.decorator';
 import { appVersion } from './app-version';
 
 export type HealthBody = { status: 'ok'; database: 'up'; version: string; uptimeSeconds: number } | { status: 'error'; database: 'down' };
+
+class HealthOk {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+  @ApiProperty({ enum: ['up'] }) database: 'up';
+  @ApiProperty({ example: '0.1.0' }) version: string;
+  @ApiProperty({ example: 42 }) uptimeSeconds: number;
+}
+
+class HealthDown {
+  @ApiProperty({ enum: ['error'] }) status: 'error';
+  @ApiProperty({ enum: ['down'] }) database: 'down';
+}
 
 // Shorter than any load balancer's probe timeout, so a hung database answers 503 instead of hanging.
 const PING_TIMEOUT_MS = 1500;
@@ -22,8 +34,8 @@ export class HealthController {
   @Get()
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Liveness and database reachability (no token needed)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up', version: '0.1.0', uptimeSeconds: 42 } } })
-  @ApiServiceUnavailableResponse({ schema: { example: { status: 'error', database: 'down' } } })
+  @ApiOkResponse({ type: HealthOk })
+  @ApiServiceUnavailableResponse({ type: HealthDown })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthBody> {
     try {
       // Terminus answers a failed check with its own ServiceUnavailableException shape; the contract's

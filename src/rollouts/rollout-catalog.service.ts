@@ -65,14 +65,14 @@ export class RolloutCatalogService implements OnModuleDestroy {
   /** GET /rollouts/:id/check */
   async check(id: string, userId: string): Promise<CheckResult> {
     const rollout = await this.findById(id);
-    if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
+    if (!rollout) throw NotFoundError.rollout(id);
     return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, ...decideForUser(rollout, userId) };
   }
 
   /** GET /rollouts/check/:modelVersion */
   async checkModelVersion(modelVersion: string, userId: string): Promise<CheckResult> {
     const rollout = await this.findByModelVersion(modelVersion);
-    if (!rollout) throw new NotFoundError(`No rollout for model version ${modelVersion}`);
+    if (!rollout) throw new NotFoundError(`No rollout for model version ${modelVersion}`, undefined, undefined, 'ROLLOUT_NOT_FOUND');
     return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, ...decideForUser(rollout, userId) };
   }
 

@@ -66,7 +66,7 @@ function conflictMessage(rollout: Named, kind: AdminCommandKind): string {
 
 /** 409 with the rollout's status and the commands it accepts. */
 export function commandConflict(rollout: Named, message: string): ConflictError {
-  return new ConflictError(message, undefined, { status: rollout.status, allowed: ALLOWED_COMMANDS[rollout.status] });
+  return new ConflictError(message, undefined, { status: rollout.status, allowed: ALLOWED_COMMANDS[rollout.status] }, 'ILLEGAL_TRANSITION');
 }
 
 export function assertAllowed(rollout: Named, kind: AdminCommandKind): void {

@@ -40,12 +40,13 @@ export class RolloutHealthService {
   /** Health data is taken while the rollout can still act on it: scheduled, running or paused. */
   private async acceptingData(id: string): Promise<{ id: string }> {
     const rollout = await this.catalog.findById(id);
-    if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
+    if (!rollout) throw NotFoundError.rollout(id);
     if (!ACCEPTING_DATA.includes(rollout.status)) {
       throw new ConflictError(
         `rollout ${rollout.name} is ${rollout.status}: health data is only taken while it is scheduled, running or paused`,
         undefined,
         { status: rollout.status },
+        'ROLLOUT_CLOSED',
       );
     }
     return rollout;
@@ -56,7 +57,7 @@ export class RolloutHealthService {
     try {
       return await insert();
     } catch (error) {
-      if (postgresErrorCode(error) === '23503') throw new NotFoundError(`Rollout ${id} not found`);
+      if (postgresErrorCode(error) === '23503') throw NotFoundError.rollout(id);
       throw error;
     }
   }

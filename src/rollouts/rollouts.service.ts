@@ -60,7 +60,7 @@ export class RolloutsService {
 
   async get(id: string): Promise<RolloutEntity> {
     const rollout = await this.store.find(id);
-    if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
+    if (!rollout) throw NotFoundError.rollout(id);
     return rollout;
   }
 
@@ -141,7 +141,7 @@ export class RolloutsService {
   private async locked(id: string, change: (write: Write, rollout: RolloutEntity) => Promise<RolloutEntity>): Promise<RolloutEntity> {
     return this.writes.run(async (write) => {
       const rollout = await this.store.find(id, { tx: write.tx, lock: true });
-      if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
+      if (!rollout) throw NotFoundError.rollout(id);
       const changed = await change(write, rollout);
       write.publish({ entity: 'rollout', id: rollout.id });
       write.afterCommit(() => this.metrics.setRolloutPercentage(changed.name, changed.modelVersion, changed.percentage));
@@ -168,6 +168,7 @@ function versionConflict(modelVersion: string, holder: { id: string; name: strin
       : `${modelVersion} already has an unfinished rollout: complete, roll back or delete it first`,
     undefined,
     holder ? { conflictingRolloutId: holder.id } : undefined,
+    'MODEL_VERSION_TAKEN',
   );
 }
 
@@ -176,7 +177,12 @@ function uniqueConflict(error: unknown, name: string | null, modelVersion: strin
   if (postgresErrorCode(error) !== '23505') return null;
   const constraint = (error as { driverError?: { constraint?: string } }).driverError?.constraint;
   if (constraint === 'rollouts_name_unique') {
-    return new ConflictError(name === null ? 'Rollout name is already taken' : `Rollout name "${name}" is already taken`);
+    return new ConflictError(
+      name === null ? 'Rollout name is already taken' : `Rollout name "${name}" is already taken`,
+      undefined,
+      undefined,
+      'NAME_TAKEN',
+    );
   }
   return versionConflict(modelVersion ?? 'this model version', null);
 }

@@ -36,6 +36,10 @@ export class SdkController {
   @Get('stream')
   @ApiProduces('text/event-stream')
   @ApiOperation({ summary: 'Server-Sent Events: `definitions` with the current ETag on connect and whenever it changes' })
+  @ApiOkResponse({
+    description: 'An event stream: `event: definitions` with the ETag, on connect and on every change',
+    schema: { type: 'string' },
+  })
   async open(@Res() reply: FastifyReply): Promise<void> {
     await this.stream.open(reply);
   }

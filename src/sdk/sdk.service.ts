@@ -225,7 +225,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
       throw InvalidInputError.fromProblems(input.problems);
     }
     const experiment = await this.experiments.find(input.experiment);
-    if (!experiment) throw new NotFoundError(`Experiment ${input.experiment} not found`);
+    if (!experiment) throw NotFoundError.experiment(input.experiment);
     const assignments = input.userIds.length === 0 ? {} : await this.store.lookup(experiment.id, input.userIds);
     return { experimentId: experiment.id, assignments };
   }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { errorBody } from '../common/http-error.filter';
 
 /**
  * Deeper than any real experiment config or event properties; shallow enough that validation
@@ -40,6 +41,6 @@ export function registerJsonGuard(fastify: FastifyInstance, maxDepth = MAX_JSON_
   fastify.addHook('preValidation', (request, reply, done) => {
     const problem = request.body !== null && typeof request.body === 'object' ? findJsonProblem(request.body, maxDepth) : null;
     if (problem === null) done();
-    else void reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: problem });
+    else void reply.status(400).send(errorBody(400, problem, 'INVALID_JSON'));
   });
 }

@@ -60,7 +60,7 @@ export class WebhookSubscriptionsService {
 
   async get(id: string): Promise<SubscriptionRow> {
     const found = UUID.test(id) ? await store.findSubscription(this.dataSource.manager, id.toLowerCase()) : null;
-    if (!found) throw new NotFoundError(`Webhook ${id} not found`);
+    if (!found) throw NotFoundError.webhook(id);
     return found;
   }
 
@@ -79,14 +79,14 @@ export class WebhookSubscriptionsService {
       },
       this.clock.now(),
     );
-    if (!updated) throw new NotFoundError(`Webhook ${id} not found`);
+    if (!updated) throw NotFoundError.webhook(id);
     return updated;
   }
 
   /** Pending deliveries go with it (they have nowhere left to go). */
   async remove(id: string): Promise<void> {
     const current = await this.get(id);
-    if (!(await store.deleteSubscription(this.dataSource.manager, current.id))) throw new NotFoundError(`Webhook ${id} not found`);
+    if (!(await store.deleteSubscription(this.dataSource.manager, current.id))) throw NotFoundError.webhook(id);
   }
 
   async rotateSecret(id: string): Promise<SubscriptionRow> {
@@ -99,7 +99,7 @@ export class WebhookSubscriptionsService {
       new Date(now.getTime() + ROTATION_OVERLAP_MS),
       now,
     );
-    if (!rotated) throw new NotFoundError(`Webhook ${id} not found`);
+    if (!rotated) throw NotFoundError.webhook(id);
     return rotated;
   }
 
@@ -107,7 +107,7 @@ export class WebhookSubscriptionsService {
   async sendTest(id: string): Promise<DeliveryRow> {
     return this.dataSource.transaction(async (manager) => {
       const subscription = UUID.test(id) ? await store.findSubscription(manager, id.toLowerCase(), true) : null;
-      if (!subscription) throw new NotFoundError(`Webhook ${id} not found`);
+      if (!subscription) throw NotFoundError.webhook(id);
       const event = testEvent({ id: subscription.id, url: subscription.url, description: subscription.description }, this.clock.now());
       return this.outbox.enqueueTest(manager, subscription, event);
     });
@@ -126,7 +126,8 @@ export class WebhookSubscriptionsService {
     const delivery = UUID.test(deliveryId)
       ? await store.redeliver(this.dataSource.manager, subscription.id, deliveryId.toLowerCase(), this.clock.now())
       : null;
-    if (!delivery) throw new NotFoundError(`Delivery ${deliveryId} of webhook ${subscription.id} not found`);
+    if (!delivery)
+      throw new NotFoundError(`Delivery ${deliveryId} of webhook ${subscription.id} not found`, undefined, undefined, 'DELIVERY_NOT_FOUND');
     return delivery;
   }
 }

@@ -1,36 +1,54 @@
-import type { DeliveryRow, DeliveryStatus, SubscriptionRow, WebhookFormat } from './webhook.store';
+import { ApiProperty } from '@nestjs/swagger';
+import { PageOf } from '../common/pagination';
+import {
+  DELIVERY_STATUSES,
+  WEBHOOK_FORMATS,
+  type DeliveryRow,
+  type DeliveryStatus,
+  type SubscriptionRow,
+  type WebhookFormat,
+} from './webhook.store';
 
-export interface WebhookResponse {
-  id: string;
-  url: string;
-  events: string[];
-  format: WebhookFormat;
-  description: string | null;
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
+const nullableDate = { type: String, format: 'date-time', nullable: true } as const;
+
+export class WebhookResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'https://hooks.example.com/experiments' }) url: string;
+  @ApiProperty({ type: [String], example: ['rollout.rolled_back'], description: 'Event types, or ["*"] for all' }) events: string[];
+  @ApiProperty({ enum: WEBHOOK_FORMATS, enumName: 'WebhookFormat' }) format: WebhookFormat;
+  @ApiProperty({ type: String, nullable: true }) description: string | null;
+  @ApiProperty() active: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
   /** While a rotated-out secret still signs alongside the new one; null otherwise. */
+  @ApiProperty({ ...nullableDate, description: 'While a rotated-out secret still signs alongside the new one; null otherwise' })
   previousSecretExpiresAt: string | null;
 }
 
 /** Create and rotate-secret answers: the only time the secret is shown. */
-export interface WebhookWithSecretResponse extends WebhookResponse {
+export class WebhookWithSecretResponse extends WebhookResponse {
+  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'Signing secret: shown only in this answer' })
   secret: string;
 }
 
-export interface DeliveryResponse {
-  id: string;
-  event: string;
-  status: DeliveryStatus;
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
+export class WebhookPage extends PageOf(WebhookResponse) {}
+
+export class DeliveryResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'rollout.rolled_back' }) event: string;
+  @ApiProperty({ enum: DELIVERY_STATUSES, enumName: 'DeliveryStatus' }) status: DeliveryStatus;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ type: Number, nullable: true }) lastStatusCode: number | null;
+  @ApiProperty({ type: String, nullable: true }) lastError: string | null;
   /** When the next attempt is due; null once delivered or failed. */
-  nextAttemptAt: string | null;
-  lastAttemptAt: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
+  @ApiProperty({ ...nullableDate, description: 'When the next attempt is due; null once delivered or failed' }) nextAttemptAt:
+    string | null;
+  @ApiProperty(nullableDate) lastAttemptAt: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty(nullableDate) deliveredAt: string | null;
 }
+
+export class DeliveryPage extends PageOf(DeliveryResponse) {}
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 

@@ -42,7 +42,12 @@ describeInBrowser('Dashboard: open mode and deep links', () => {
   it('should leave the service paths to the service: JSON 404 for unknown API paths, never the page', async () => {
     const api = await browser.page.request.get(app.baseUrl + '/api/v1/no-such-route');
     expect(api.status()).toBe(404);
-    expect(await api.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /api/v1/no-such-route' });
+    expect(await api.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      code: 'NOT_FOUND',
+      message: 'Cannot GET /api/v1/no-such-route',
+    });
     const asset = await browser.page.request.get(app.baseUrl + '/assets/missing-123.js');
     expect(asset.status()).toBe(404);
     const health = await browser.page.request.get(app.baseUrl + '/health');

@@ -260,6 +260,7 @@ describe(EventsService.name, () => {
       expect(res.body).toEqual({
         statusCode: 413,
         error: 'Payload Too Large',
+        code: 'PAYLOAD_TOO_LARGE',
         message: 'events has 10001 items, at most 10000 are accepted per batch: split it; nothing was stored',
         details: [{ field: 'events', problem: 'must contain at most 10000 events' }],
       });

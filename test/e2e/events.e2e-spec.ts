@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { ExposureBufferService } from '../../src/assignments/exposure-buffer.service';
-import { EventsController, ExperimentMetricsController } from '../../src/events/events.controller';
+import { EventsController, EventCountsController } from '../../src/events/events.controller';
 import { ExperimentCatalogService } from '../../src/experiments/experiment-catalog.service';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { asAdmin, asClient, startTestAppWithDatabase, TestApp } from '../support/test-app';
@@ -194,7 +194,12 @@ describe(EventsController.name, () => {
       await experiment('exp');
       const res = await track('exp', { userId: 'stranger', eventName: 'purchase' });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: 'User not in experiment' });
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'USER_NOT_ASSIGNED',
+        message: 'User not in experiment',
+      });
       expect(await eventCount()).toBe(0);
     });
 
@@ -205,7 +210,7 @@ describe(EventsController.name, () => {
 
       const draft = await track('draft', { userId: 'u-1', eventName: 'purchase' });
       expect(draft.status).toBe(409);
-      expect(draft.body).toMatchObject({ statusCode: 409, error: 'Conflict', status: 'draft' });
+      expect(draft.body).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'EXPERIMENT_CLOSED', status: 'draft' });
       expect(draft.body.message).toContain('draft');
 
       await t.http.post('/api/v1/experiments/exp/pause').set(asAdmin).expect(200);
@@ -221,7 +226,7 @@ describe(EventsController.name, () => {
     it('should answer 404 for an unknown experiment', async () => {
       const res = await track('nope', { userId: 'u-1', eventName: 'purchase' });
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Experiment nope not found' });
+      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', code: 'EXPERIMENT_NOT_FOUND', message: 'Experiment nope not found' });
     });
 
     it('should need a token and refuse a body over 1 MiB with 413', async () => {
@@ -232,7 +237,12 @@ describe(EventsController.name, () => {
 
       const big = await track('exp', { userId: 'u-1', eventName: 'purchase', properties: { blob: 'x'.repeat(1024 * 1024) } });
       expect(big.status).toBe(413);
-      expect(big.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.stringMatching(/large/i) });
+      expect(big.body).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        code: 'PAYLOAD_TOO_LARGE',
+        message: expect.stringMatching(/large/i),
+      });
 
       const tooRich = await track('exp', { userId: 'u-1', eventName: 'purchase', properties: { blob: 'x'.repeat(20_000) } });
       expect(tooRich.status).toBe(400);
@@ -321,7 +331,7 @@ describe(EventsController.name, () => {
     });
   });
 
-  describe(ExperimentMetricsController.name, () => {
+  describe(EventCountsController.name, () => {
     it('should report users, exposures and per-event users, count, sum, mean and rate by hand-computed values', async () => {
       const id = await experiment('exp');
       const users = await usersByVariant('exp', 4);

@@ -167,7 +167,12 @@ describe('Experiments API', () => {
       for (const missing of ['00000000-0000-0000-0000-000000000000', 'not-a-uuid', '12345']) {
         const res = await t.http.get(`/api/v1/experiments/${missing}`).set(asAdmin);
         expect(res.status).toBe(404);
-        expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: `Experiment ${missing} not found` });
+        expect(res.body).toEqual({
+          statusCode: 404,
+          error: 'Not Found',
+          code: 'EXPERIMENT_NOT_FOUND',
+          message: `Experiment ${missing} not found`,
+        });
       }
     });
 

@@ -310,7 +310,12 @@ describe('Operations', () => {
       const deep = '['.repeat(3000) + ']'.repeat(3000);
       const res = await raw('/api/v1/experiments', `{"name":"Deep","variants":${deep},"metrics":[]}`);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Request body is nested more than 64 levels deep' });
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'INVALID_JSON',
+        message: 'Request body is nested more than 64 levels deep',
+      });
       // 64 levels are fine: a nested experiment config is stored as sent.
       const config = JSON.parse('{"a":'.repeat(60) + '1' + '}'.repeat(60));
       const ok = await t.http
@@ -350,7 +355,12 @@ describe('Operations', () => {
         .set(asClient)
         .send({ userId: 'u-1' });
       expect(res.status).toBe(414);
-      expect(res.body).toEqual({ statusCode: 414, error: 'URI Too Long', message: 'A path parameter is longer than 500 characters' });
+      expect(res.body).toEqual({
+        statusCode: 414,
+        error: 'URI Too Long',
+        code: 'URI_TOO_LONG',
+        message: 'A path parameter is longer than 500 characters',
+      });
     });
 
     it('should answer malformed percent-encoding in the path with 400 and the error body', async () => {
@@ -444,6 +454,7 @@ describe('Rate limiting', () => {
     expect(limited.status).toBe(429);
     expectErrorBody(limited.body, 429);
     expect(limited.body.error).toBe('Too Many Requests');
+    expect(limited.body.code).toBe('RATE_LIMITED');
     const retryAfter = Number(limited.headers['retry-after']);
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThan(0);

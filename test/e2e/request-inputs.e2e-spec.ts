@@ -37,7 +37,13 @@ describe('Hot-path request inputs', () => {
 
   function expectRefused(res: Response, field: string, problem: string): void {
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: `${field} ${problem}`, details: [{ field, problem }] });
+    expect(res.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'VALIDATION_FAILED',
+      message: `${field} ${problem}`,
+      details: [{ field, problem }],
+    });
   }
 
   const assign = (body: unknown) =>
@@ -62,6 +68,7 @@ describe('Hot-path request inputs', () => {
       expect(res.body).toEqual({
         statusCode: 400,
         error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
         message: 'extra is not a known field; userId must be a string; attributes must be an object',
         details: [
           { field: 'extra', problem: 'is not a known field' },
@@ -137,6 +144,7 @@ describe('Hot-path request inputs', () => {
       expect(res.body).toEqual({
         statusCode: 400,
         error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
         message: details.map((d) => `${d.field} ${d.problem}`).join('; '),
         details,
       });

@@ -216,7 +216,7 @@ describe('Rollouts API', () => {
       const first = await createRollout(t, { name: 'first' });
       const res = await create(rolloutBody({ name: 'second' }));
       expect(res.status).toBe(409);
-      expect(res.body).toMatchObject({ statusCode: 409, error: 'Conflict', conflictingRolloutId: first.id });
+      expect(res.body).toMatchObject({ statusCode: 409, error: 'Conflict', code: 'MODEL_VERSION_TAKEN', conflictingRolloutId: first.id });
       expect(res.body.message).toContain('v2.0.0');
       expect(await count('rollouts')).toBe(1);
 

@@ -133,7 +133,12 @@ describe('Webhooks API (no private targets)', () => {
 
     it('should answer 404 for an unknown or malformed id', async () => {
       const res = await t.http.get('/api/v1/webhooks/6f1c2a7e-0000-4000-8000-000000000000').set(asAdmin).expect(404);
-      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Webhook 6f1c2a7e-0000-4000-8000-000000000000 not found' });
+      expect(res.body).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        code: 'WEBHOOK_NOT_FOUND',
+        message: 'Webhook 6f1c2a7e-0000-4000-8000-000000000000 not found',
+      });
       await t.http.get('/api/v1/webhooks/nope').set(asAdmin).expect(404);
       await t.http.patch('/api/v1/webhooks/nope').set(asAdmin).send({ active: false }).expect(404);
       await t.http.post('/api/v1/webhooks/nope/rotate-secret').set(asAdmin).expect(404);

@@ -6,22 +6,17 @@
 import type { ComponentChildren } from 'preact';
 import { ApiError } from '../api';
 import { Link } from '../router';
+import type { ErrorCode } from '../types';
 
 export type FieldErrors = Record<string, string[]>;
 
-/** Groups `details` by field; a 409 without details is pinned to the field its message names. */
-export function toFieldErrors(error: ApiError | null, conflictFields: Record<string, RegExp> = {}): FieldErrors {
+/** Groups `details` by field; an error without details is pinned to the field its code names (e.g. KEY_TAKEN → key). */
+export function toFieldErrors(error: ApiError | null, fieldsByCode: Partial<Record<ErrorCode, string>> = {}): FieldErrors {
   const errors: FieldErrors = {};
   if (!error) return errors;
   for (const { field, problem } of error.details) (errors[field] ??= []).push(problem);
-  if (error.status === 409 && error.details.length === 0) {
-    for (const [field, pattern] of Object.entries(conflictFields)) {
-      if (pattern.test(error.message)) {
-        (errors[field] ??= []).push(error.message);
-        break;
-      }
-    }
-  }
+  const field = error.code === null ? undefined : fieldsByCode[error.code];
+  if (field !== undefined && error.details.length === 0) (errors[field] ??= []).push(error.message);
   return errors;
 }
 

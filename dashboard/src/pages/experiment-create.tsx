@@ -45,7 +45,7 @@ export function ExperimentCreate() {
   const [hashSeed, setHashSeed] = useState('');
   const { busy, error, setError, run } = useAction<'create'>();
 
-  const errors = toFieldErrors(error, { key: /key/i, name: /name/i });
+  const errors = toFieldErrors(error, { KEY_TAKEN: 'key', NAME_TAKEN: 'name' });
   const weights = variants.map((v) => Number(v.weight));
   const sum = weights.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
   const sumOk = weights.every((w) => Number.isFinite(w) && w > 0) && Math.abs(sum - 1) <= WEIGHT_TOLERANCE;

@@ -43,7 +43,7 @@ export function RolloutCreate() {
   );
   const [webhookUrl, setWebhookUrl] = useState('');
   const { busy, error, setError, run } = useAction<'create'>();
-  const errors = toFieldErrors(error, { modelVersion: /model version/i, name: /name/i });
+  const errors = toFieldErrors(error, { MODEL_VERSION_TAKEN: 'modelVersion', NAME_TAKEN: 'name' });
 
   const updateStage = (index: number, patch: Partial<StageRow>): void =>
     setStages(stages.map((s, i) => (i === index ? { ...s, ...patch } : s)));

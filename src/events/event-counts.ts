@@ -1,7 +1,8 @@
 /**
- * The descriptive `/metrics` answer (shared/api.md §5, seed-003 shape) built from the two aggregate
- * rows sets PostgreSQL returns. The unit is the assigned user: mean and conversionRate divide by the
- * users assigned to the variant, and a variant without users reports 0, never NaN.
+ * Per-experiment event counts: the descriptive `GET /api/v1/experiments/:idOrKey/metrics` answer
+ * (seed-003 shape), built from the two aggregate row sets PostgreSQL returns. Not to be confused with
+ * the Prometheus module (src/metrics/). The unit is the assigned user: mean and conversionRate divide
+ * by the users assigned to the variant, and a variant without users reports 0, never NaN.
  */
 export interface VariantAssignmentRow {
   variant: string;
@@ -32,13 +33,13 @@ export interface VariantMetrics {
   metrics: Record<string, EventMetric>;
 }
 
-export interface ExperimentMetricsResponse {
+export interface EventCountsResponse {
   experimentId: string;
   computedAt: string;
   variants: VariantMetrics[];
 }
 
-export function buildExperimentMetrics(input: {
+export function buildEventCounts(input: {
   experimentId: string;
   computedAt: Date;
   /** Variant names in definition order: every one is reported, with or without users. */
@@ -47,7 +48,7 @@ export function buildExperimentMetrics(input: {
   declaredMetrics: string[];
   assignments: VariantAssignmentRow[];
   events: VariantEventRow[];
-}): ExperimentMetricsResponse {
+}): EventCountsResponse {
   const observed = [...new Set(input.events.map((row) => row.eventName))].filter((name) => !input.declaredMetrics.includes(name)).sort();
   const eventNames = [...input.declaredMetrics, ...observed];
   const byVariant = new Map(input.assignments.map((row) => [row.variant, row]));

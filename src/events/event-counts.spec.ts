@@ -1,10 +1,10 @@
-import { buildExperimentMetrics } from './experiment-metrics';
+import { buildEventCounts } from './event-counts';
 
 const AT = new Date('2026-11-23T10:00:00.000Z');
 
-describe('buildExperimentMetrics', () => {
+describe('buildEventCounts', () => {
   it('should divide by assigned users, not by users with events', () => {
-    const result = buildExperimentMetrics({
+    const result = buildEventCounts({
       experimentId: 'e-1',
       computedAt: AT,
       variants: ['control', 'green'],
@@ -34,7 +34,7 @@ describe('buildExperimentMetrics', () => {
   });
 
   it('should report every variant and every event name, with zeros instead of NaN', () => {
-    const result = buildExperimentMetrics({
+    const result = buildEventCounts({
       experimentId: 'e-1',
       computedAt: AT,
       variants: ['control', 'green', 'blue'],
