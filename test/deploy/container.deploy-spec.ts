@@ -143,7 +143,7 @@ describe('Dockerfile (replayed without a Docker engine, from a fresh clone)', ()
     database = `exp_deploy_${randomBytes(6).toString('hex')}`;
     await adminQuery(SERVER_URL, `CREATE DATABASE ${database}`);
     const port = await freePort();
-    const { WORKDIR: _workdir, ...imageEnv } = runtimeEnv;
+    const imageEnv = Object.fromEntries(Object.entries(runtimeEnv).filter(([name]) => name !== 'WORKDIR'));
     expect(imageEnv.NODE_ENV).toBe('production');
     const env = userEnv({
       ...imageEnv,
