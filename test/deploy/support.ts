@@ -98,24 +98,29 @@ export class Service {
     }
   }
 
-  /** SIGTERM to the whole group (npm, node, PostgreSQL), SIGKILL if it has not exited after 20 s. */
+  /**
+   * SIGTERM to the whole group (npm, node, PostgreSQL) and wait until every process in it is gone
+   * (npm dies of the signal at once; the service drains and stops PostgreSQL after it); SIGKILL after 20 s.
+   */
   async stop(): Promise<void> {
     const pid = this.child.pid;
-    if (pid === undefined || this.exited) return;
-    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
+    if (pid === undefined) return;
+    const alive = (): boolean => {
       try {
-        process.kill(-pid, 'SIGKILL');
+        process.kill(-pid, 0);
+        return true;
       } catch {
-        // already gone
+        return false;
       }
-    }, 20_000);
-    await gone;
-    clearTimeout(timer);
+    };
+    if (!alive()) return;
+    process.kill(-pid, 'SIGTERM');
+    const until = Date.now() + 20_000;
+    while (alive()) {
+      if (Date.now() > until) process.kill(-pid, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Let the last output in the pipes arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
