@@ -19,8 +19,8 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 const SERVICE_MAIN = process.env.BENCH_SERVICE ? path.resolve(process.env.BENCH_SERVICE) : path.join(__dirname, '..', 'src', 'main.js');
 const LOAD_GENERATOR = path.join(__dirname, 'load-generator.js');
 
-export const ADMIN_TOKEN = 'bench-admin-token';
-export const CLIENT_TOKEN = 'bench-client-token';
+export const ADMIN_TOKEN = 'bench-admin-token-5c1e8a3f7b9d2046a';
+export const CLIENT_TOKEN = 'bench-client-token-9a4d2b7e1c6f3058';
 
 export const log = (line = ''): void => void process.stdout.write(`${line}\n`);
 

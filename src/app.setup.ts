@@ -78,7 +78,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
 export function logOpenModeWarning(config: AppConfig): void {
   if (config.openMode) {
     new NestLogger('Auth').warn(
-      '!!! OPEN MODE: neither ADMIN_TOKEN nor CLIENT_TOKENS is set, every route is reachable without a token. Set ADMIN_TOKEN before exposing this service. !!!',
+      '!!! OPEN MODE: neither ADMIN_TOKEN nor CLIENT_TOKENS is set, every route is reachable without a token, so it listens on 127.0.0.1 unless HOST is set. Set ADMIN_TOKEN before exposing this service. !!!',
     );
   }
 }

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, logOpenModeWarning } from './app.setup';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
-import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database';
+import { EmbeddedDatabase, EmbeddedDatabaseError, startEmbeddedDatabase } from './database/embedded-database';
 import { runMigrations } from './database/migrate';
 
 // The contract's budget from SIGTERM to exit. Requests get most of it; what is still open after
@@ -91,7 +91,10 @@ async function main(): Promise<void> {
     await startup;
   } catch (error) {
     if (shuttingDown) return;
-    process.stderr.write(`Startup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // An operator's problem (where the embedded database can live) is one line; a bug keeps its stack.
+    const detail =
+      error instanceof EmbeddedDatabaseError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`Startup failed: ${detail}\n`);
     await (embedded as EmbeddedDatabase | null)?.stop().catch(() => undefined);
     process.exit(1);
   }

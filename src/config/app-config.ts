@@ -109,6 +109,37 @@ function webhookSecret(env: Env, name: string): string | null {
   return raw;
 }
 
+/** Words that mark a token someone copied from a file anyone can read (compose, docs, examples). */
+export const PLACEHOLDER_TOKEN_MARKERS: readonly string[] = [
+  'change-me',
+  'changeme',
+  'change_me',
+  'example',
+  'placeholder',
+  'dev-',
+  'your-',
+];
+export const PRODUCTION_TOKEN_MIN_LENGTH = 32;
+
+/** Outside production a short token is fine (local runs, tests); in production it must be long and not a placeholder. */
+function checkToken(name: string, token: string, production: boolean): void {
+  if (!production) {
+    if (token.length < 8) throw new ConfigError(`${name} tokens must be at least 8 characters long`);
+    return;
+  }
+  const marker = PLACEHOLDER_TOKEN_MARKERS.find((word) => token.toLowerCase().includes(word));
+  if (marker !== undefined) {
+    throw new ConfigError(
+      `${name} looks like a placeholder (it contains "${marker}"): refusing it when NODE_ENV=production; generate one with: openssl rand -hex 32`,
+    );
+  }
+  if (token.length < PRODUCTION_TOKEN_MIN_LENGTH) {
+    throw new ConfigError(
+      `${name} tokens must be at least ${PRODUCTION_TOKEN_MIN_LENGTH} characters long when NODE_ENV=production (got ${token.length}); generate one with: openssl rand -hex 32`,
+    );
+  }
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
   const production = nodeEnv === 'production';
@@ -121,9 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('ADMIN_TOKEN is required when NODE_ENV=production (refusing to run without auth)');
   }
   for (const [name, token] of [['ADMIN_TOKEN', adminToken] as const, ...clientTokens.map((t) => ['CLIENT_TOKENS', t] as const)]) {
-    if (token !== null && token.length < 8) {
-      throw new ConfigError(`${name} tokens must be at least 8 characters long`);
-    }
+    if (token !== null) checkToken(name, token, production);
   }
 
   const logLevel = (present(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
@@ -148,10 +177,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  const openMode = !production && adminToken === null && clientTokens.length === 0;
   return {
     nodeEnv,
     production,
-    host: present(env, 'HOST') ?? '0.0.0.0',
+    // Open mode answers everyone without a token: only this machine reaches it unless HOST says otherwise.
+    host: present(env, 'HOST') ?? (openMode ? '127.0.0.1' : '0.0.0.0'),
     port: integer(env, 'PORT', 3000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(present(env, 'DATA_DIR') ?? './.data'),
@@ -159,8 +190,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 1000),
     adminToken,
     clientTokens,
-    openMode: !production && adminToken === null && clientTokens.length === 0,
-    rolloutTickSeconds: positiveNumber(env, 'ROLLOUT_TICK_SECONDS', 60),
+    openMode,
+    // ≥ 1 s so a typo cannot turn the scheduler into a busy loop; ≤ 1 h so stages still advance on time.
+    rolloutTickSeconds: integer(env, 'ROLLOUT_TICK_SECONDS', 60, 1, 3600),
     rolloutWebhookUrl: url(env, 'ROLLOUT_WEBHOOK_URL', ['http:', 'https:']),
     logLevel: logLevel as LogLevel,
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600000, 1, 1_000_000_000),

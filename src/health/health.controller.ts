@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Access } from '../common/auth/access.decorator';
 import { appVersion } from './app-version';
 
+export type LiveBody = { status: 'ok'; version: string; uptimeSeconds: number };
 export type HealthBody = { status: 'ok'; database: 'up'; version: string; uptimeSeconds: number } | { status: 'error'; database: 'down' };
 
 class HealthOk {
@@ -37,6 +38,30 @@ export class HealthController {
   @ApiOkResponse({ type: HealthOk })
   @ApiServiceUnavailableResponse({ type: HealthDown })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthBody> {
+    return this.ready(reply);
+  }
+
+  @Get('live')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Liveness: the process runs and answers (no database check, no token needed)',
+    description: 'For a Kubernetes livenessProbe: a PostgreSQL outage does not make it fail, so pods are not restarted for one.',
+  })
+  @ApiOkResponse({ schema: { example: { status: 'ok', version: '0.1.0', uptimeSeconds: 42 } } })
+  live(): LiveBody {
+    return { status: 'ok', version: appVersion(), uptimeSeconds: Math.floor(process.uptime()) };
+  }
+
+  @Get('ready')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Readiness: the database answers (503 otherwise; no token needed)',
+    description:
+      'For a Kubernetes readinessProbe: while PostgreSQL is unreachable the pod is taken out of the load balancer, not restarted.',
+  })
+  @ApiOkResponse({ schema: { example: { status: 'ok', database: 'up', version: '0.1.0', uptimeSeconds: 42 } } })
+  @ApiServiceUnavailableResponse({ schema: { example: { status: 'error', database: 'down' } } })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthBody> {
     try {
       // Terminus answers a failed check with its own ServiceUnavailableException shape; the contract's
       // body (§8) is simpler, so any failure is mapped here.

@@ -36,8 +36,12 @@ describe('Deployment files', () => {
       expect(app.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
       expect(app.environment?.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
       expect(app.environment?.NODE_ENV).toBe('production');
-      // Taken from the environment, with a placeholder that says what it is.
-      expect(app.environment?.ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN:-dev-[a-z-]*change-me\}$/);
+      // Required from the environment: no default anyone could read here (issue 13 item 6).
+      expect(app.environment?.ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN:\?[^}]+\}$/);
+      expect(app.environment?.CLIENT_TOKENS).toMatch(/^\$\{CLIENT_TOKENS:\?[^}]+\}$/);
+      expect(compose.services.grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$/);
+      // No value in the file may carry a default for a secret.
+      expect(read('docker-compose.yml')).not.toMatch(/\$\{(ADMIN_TOKEN|CLIENT_TOKENS|GRAFANA_ADMIN_PASSWORD):-/);
       expect(app.profiles).toBeUndefined();
       expect(Number.parseInt(app.stop_grace_period ?? '0', 10)).toBeGreaterThan(10);
     });

@@ -112,6 +112,8 @@ describe('Health during a database outage', () => {
       const res = await t.http.get('/health');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'ok', database: 'up' });
+      expect((await t.http.get('/health/ready')).body).toMatchObject({ status: 'ok', database: 'up' });
+      expect((await t.http.get('/health/live')).body).toMatchObject({ status: 'ok' });
       expect((await t.http.post('/api/v1/experiments').set(asAdmin).send(experimentBody('Before outage'))).status).toBe(201);
       expect((await t.http.post('/api/v1/experiments/before-outage/start').set(asAdmin)).status).toBe(200);
       expect((await t.http.get('/metrics')).text).toContain('experimentation_experiments_total{status="running"} 1');
@@ -124,6 +126,20 @@ describe('Health during a database outage', () => {
       expect(health.result.status).toBe(503);
       expect(health.result.body).toEqual({ status: 'error', database: 'down' });
       expect(health.ms).toBeLessThan(2000);
+      // Readiness fails with it (out of the load balancer); liveness does not (no restart for a blip).
+      const ready = await timed(t.http.get('/health/ready'));
+      expect({ status: ready.result.status, body: ready.result.body }).toEqual({
+        status: 503,
+        body: { status: 'error', database: 'down' },
+      });
+      expect(ready.result.headers['retry-after']).toBe('5');
+      expect(ready.ms).toBeLessThan(2000);
+      const live = await timed(t.http.get('/health/live'));
+      expect({ status: live.result.status, body: live.result.body }).toEqual({
+        status: 200,
+        body: { status: 'ok', version: expect.any(String), uptimeSeconds: expect.any(Number) },
+      });
+      expect(live.ms).toBeLessThan(500);
 
       // A burst of real API calls of every kind, all at once: each is a 503 with the error body.
       const started = Date.now();
@@ -151,6 +167,7 @@ describe('Health during a database outage', () => {
       const ms = await eventually(async () => (await t.http.get('/health')).status === 200, 15_000);
       expect(ms).toBeLessThan(15_000);
       expect((await t.http.get('/health')).body).toMatchObject({ status: 'ok', database: 'up' });
+      expect((await t.http.get('/health/ready')).status).toBe(200);
       // And the API works on fresh connections without a restart.
       expect((await t.http.post('/api/v1/experiments').set(asAdmin).send(experimentBody('After outage'))).status).toBe(201);
       const assign = await t.http.post('/api/v1/experiments/before-outage/assign').set(asClient).send({ userId: 'u-after' });

@@ -52,6 +52,20 @@ describe('Operations', () => {
       expect(res.body.uptimeSeconds).toBeGreaterThanOrEqual(0);
       expect(res.headers['cache-control']).toBe('no-store');
     });
+
+    it('should answer /health/live (no database) and /health/ready (database up) with no token', async () => {
+      const live = await t.http.get('/health/live');
+      expect({ status: live.status, body: live.body }).toEqual({
+        status: 200,
+        body: { status: 'ok', version: '0.1.0', uptimeSeconds: expect.any(Number) },
+      });
+      expect(live.headers['cache-control']).toBe('no-store');
+      const ready = await t.http.get('/health/ready');
+      expect({ status: ready.status, body: ready.body }).toEqual({
+        status: 200,
+        body: { status: 'ok', database: 'up', version: '0.1.0', uptimeSeconds: expect.any(Number) },
+      });
+    });
   });
 
   describe('GET /metrics', () => {
@@ -220,6 +234,8 @@ describe('Operations', () => {
       const paths = Object.keys(document.paths);
       for (const path of [
         '/health',
+        '/health/live',
+        '/health/ready',
         '/metrics',
         '/api/v1/experiments',
         '/api/v1/experiments/{idOrKey}',

@@ -288,6 +288,25 @@ describe('main (production entry point)', () => {
       expect(result.stderr).toMatch(/^Configuration error: ADMIN_TOKEN is required when NODE_ENV=production/);
     });
 
+    it('should refuse the old compose placeholder token, and a short one, in production with one line (issue 13 item 6)', async () => {
+      const placeholder = await refuses({ NODE_ENV: 'production', DATA_DIR: dataDir, ADMIN_TOKEN: 'dev-admin-token-change-me' });
+      expect(placeholder.code).toBe(1);
+      expect(placeholder.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(placeholder.stderr).toMatch(/^Configuration error: ADMIN_TOKEN looks like a placeholder \(it contains "change-me"\)/);
+      const short = await refuses({ NODE_ENV: 'production', DATA_DIR: dataDir, ADMIN_TOKEN: 'a'.repeat(31) });
+      expect(short.code).toBe(1);
+      expect(short.stderr).toMatch(
+        /^Configuration error: ADMIN_TOKEN tokens must be at least 32 characters long when NODE_ENV=production \(got 31\)/,
+      );
+    });
+
+    it('should refuse ROLLOUT_TICK_SECONDS=0 with one line naming it and exit 1', async () => {
+      const result = await refuses({ DATA_DIR: dataDir, ROLLOUT_TICK_SECONDS: '0' });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^Configuration error: ROLLOUT_TICK_SECONDS must be an integer from 1 to 3600, got "0"/);
+    });
+
     it('should refuse PORT=abc with one line naming PORT and exit 1', async () => {
       const result = await refuses({ DATA_DIR: dataDir, PORT: 'abc' });
       expect(result.code).toBe(1);

@@ -17,8 +17,8 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const BUILD_DIR = path.join(ROOT, 'test', 'artifacts', 'reliability-build');
 export const MAIN = path.join(BUILD_DIR, 'src', 'main.js');
 
-export const ADMIN = 'reliability-admin-token';
-export const CLIENT = 'reliability-client-token';
+export const ADMIN = 'reliability-admin-token-3f8a1c5e9b2d4706';
+export const CLIENT = 'reliability-client-token-6e2b9d4a1f7c3085';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
