@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../common/auth/access.decorator';
 import { AssignResult, AssignmentsService } from './assignments.service';
 import { UserIdQuery } from '../common/user-id.query';
 import { AssignDto } from './dto/assign.dto';
+import { ASSIGN_ROUTE_SCHEMA } from './assign-result.schema';
 
 @ApiTags('assignment')
 @ApiBearerAuth()
@@ -14,12 +16,14 @@ export class AssignmentsController {
 
   @Post(':idOrKey/assign')
   @HttpCode(200)
+  @RouteSchema(ASSIGN_ROUTE_SCHEMA)
   @ApiOperation({ summary: 'Put a user into a variant (deterministic, sticky, durable)' })
   async assign(@Param('idOrKey') idOrKey: string, @Body() dto: AssignDto): Promise<AssignResult> {
     return this.assignments.assign(idOrKey, dto.userId);
   }
 
   @Get(':idOrKey/variant')
+  @RouteSchema(ASSIGN_ROUTE_SCHEMA)
   @ApiOperation({ summary: 'Same as assign, as a GET (seed-000 form)' })
   async variant(@Param('idOrKey') idOrKey: string, @Query() query: UserIdQuery): Promise<AssignResult> {
     return this.assignments.assign(idOrKey, query.userId);

@@ -34,6 +34,12 @@ export function decideForUser(rollout: RolloutSnapshot, userId: string): Rollout
   return { useNewModel: serving && inPercentage(rollout.id, userId, rollout.percentage), percentage: rollout.percentage };
 }
 
+/** A check's answer in one object literal (no intermediate decision object spread into it). */
+function checkResult(rollout: RolloutSnapshot, userId: string): CheckResult {
+  const { useNewModel, percentage } = decideForUser(rollout, userId);
+  return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, useNewModel, percentage };
+}
+
 /**
  * The rollout hot path: the two check routes and decide's rollouts, answered from memory. Every
  * replica drops what it holds when the change feed says a rollout changed; a hit costs no database
@@ -66,14 +72,14 @@ export class RolloutCatalogService implements OnModuleDestroy {
   async check(id: string, userId: string): Promise<CheckResult> {
     const rollout = await this.findById(id);
     if (!rollout) throw new NotFoundError(`Rollout ${id} not found`);
-    return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, ...decideForUser(rollout, userId) };
+    return checkResult(rollout, userId);
   }
 
   /** GET /rollouts/check/:modelVersion */
   async checkModelVersion(modelVersion: string, userId: string): Promise<CheckResult> {
     const rollout = await this.findByModelVersion(modelVersion);
     if (!rollout) throw new NotFoundError(`No rollout for model version ${modelVersion}`);
-    return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, ...decideForUser(rollout, userId) };
+    return checkResult(rollout, userId);
   }
 
   /** `rollouts` of POST /decide: `{ "<modelVersion>": { useNewModel, percentage } }`. */

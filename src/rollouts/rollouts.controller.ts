@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, Actor } from '../common/auth/access.decorator';
 import { CurrentActor } from '../common/auth/actor.decorator';
@@ -16,6 +17,7 @@ import {
   toRolloutResponse,
 } from './rollout.response';
 import { RolloutCatalogService } from './rollout-catalog.service';
+import { ROLLOUT_CHECK_ROUTE_SCHEMA } from './rollout-check.schema';
 import { RolloutHealthService } from './rollout-health.service';
 import { RolloutsService } from './rollouts.service';
 
@@ -45,6 +47,7 @@ export class RolloutsController {
   // Declared before `:id` routes so `check` is never read as an id.
   @Get('check/:modelVersion')
   @Access('client')
+  @RouteSchema(ROLLOUT_CHECK_ROUTE_SCHEMA)
   @ApiOperation({ summary: 'Should this user get the new model? (by model version; served from memory)' })
   async checkModelVersion(@Param('modelVersion') modelVersion: string, @Query() query: UserIdQuery): Promise<RolloutCheckResponse> {
     return this.catalog.checkModelVersion(modelVersion, query.userId);
@@ -155,6 +158,7 @@ export class RolloutsController {
 
   @Get(':id/check')
   @Access('client')
+  @RouteSchema(ROLLOUT_CHECK_ROUTE_SCHEMA)
   @ApiOperation({ summary: 'Should this user get the new model? (served from memory)' })
   async check(@Param('id') id: string, @Query() query: UserIdQuery): Promise<RolloutCheckResponse> {
     return this.catalog.check(id, query.userId);
