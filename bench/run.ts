@@ -274,7 +274,8 @@ async function frameworkFloors(helloWorldRate: number): Promise<ScenarioResult[]
           urls: [server.base],
           ...STICKY_ASSIGN,
         },
-        { ...options, helloWorldRate, minRatio: null, halfRate: false, pid: server.pid },
+        // At half rate too: a route that does nothing shows what p99 this machine allows at that rate.
+        { ...options, helloWorldRate, minRatio: null, halfRate: true, pid: server.pid },
       );
       rows.push({ id, name, unit: 'req/s', ...measured });
     } finally {
@@ -422,7 +423,8 @@ async function main(): Promise<void> {
     `scale ${process.env.BENCH_SCALE ?? '1'} · ${options.connections} connections · ${options.durationSeconds} s per run (${options.halfRateSeconds} s at half rate) · ` +
       `load average before ${loadBefore}, after ${loadAfter} · total ${fmt(seconds, 0)} s`,
   );
-  const failed = rows.filter((r) => r.met === false || r.halfRate?.met === false || r.errors > 0);
+  // The reference rows (0, 0a, 0b) have no targets of their own.
+  const failed = rows.filter((r) => !r.id.startsWith('0') && (r.met === false || r.halfRate?.met === false || r.errors > 0));
   log(failed.length === 0 ? 'every target met' : `targets not met: ${failed.map((r) => r.id).join(', ')}`);
   const nestFloor = rows.find((r) => r.id === '0b');
   if (nestFloor?.ratio) {
