@@ -128,8 +128,12 @@ export class AssignmentsService implements OnModuleDestroy {
   }
 
   async assign(idOrKey: string, userId: string): Promise<AssignResult> {
-    const experiment = await this.catalog.find(idOrKey);
+    // The sticky answer (experiment cached, user seen by this process) is made without awaiting
+    // anything and without the batch's bookkeeping: the common case of the hot route.
+    const experiment = this.catalog.findCached(idOrKey) ?? (await this.catalog.find(idOrKey));
     if (!experiment) throw new NotFoundError(`Experiment ${idOrKey} not found`);
+    const known = this.knownVariant(experiment, userId);
+    if (known !== undefined) return this.answer(experiment, userId, ALREADY_ASSIGNED[known.status], known.row);
     const [result] = await this.assignMany([experiment], userId);
     return result;
   }
@@ -139,10 +143,10 @@ export class AssignmentsService implements OnModuleDestroy {
     const found = new Map<string, Found>();
     const query: UserQuery = { userId, enrol: [], lookup: [] };
     const plans = experiments.map((experiment): AssignPlan => {
-      const known = this.known.get(experiment.id)?.get(userId);
-      if (known !== undefined && (experiment.status === 'running' || experiment.status === 'paused')) {
-        found.set(experiment.id, { variant: known, inserted: false });
-        return ALREADY_ASSIGNED[experiment.status];
+      const known = this.knownVariant(experiment, userId);
+      if (known !== undefined) {
+        found.set(experiment.id, known.row);
+        return ALREADY_ASSIGNED[known.status];
       }
       const plan = planAssignment(experiment, userId);
       if (plan.kind !== 'serve') {
@@ -179,6 +183,13 @@ export class AssignmentsService implements OnModuleDestroy {
     if (!existing.inserted) this.exposures.record(experiment.id, userId);
     this.metrics.recordAssignment(experiment.key, variant.name);
     return result(experiment, userId, true, servedVariant(variant), existing.inserted ? 'assigned' : 'sticky');
+  }
+
+  /** The variant this process already saw the user assigned to, for a running or paused experiment. */
+  private knownVariant(experiment: Experiment, userId: string): { status: 'running' | 'paused'; row: Found } | undefined {
+    if (experiment.status !== 'running' && experiment.status !== 'paused') return undefined;
+    const variant = this.known.get(experiment.id)?.get(userId);
+    return variant === undefined ? undefined : { status: experiment.status, row: { variant, inserted: false } };
   }
 
   private remember(experimentId: string, userId: string, variant: string): void {
