@@ -38,7 +38,7 @@ class FloorController {
 }
 
 @Module({ controllers: [FloorController] })
-class FloorModule {}
+export class FloorModule {}
 
 async function listen(kind: FrameworkFloor): Promise<number> {
   if (kind === 'fastify') {

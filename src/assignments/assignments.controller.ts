@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../common/auth/access.decorator';
 import { AssignmentsService } from './assignments.service';
 import { UserIdQuery } from '../common/user-id.query';
 import { AssignDto } from './dto/assign.dto';
 import { AssignResponse } from './assignment.response';
+import { ASSIGN_ROUTE_SCHEMA } from './assign-result.schema';
 
 @ApiTags('assignment')
 @ApiBearerAuth()
@@ -15,6 +17,7 @@ export class AssignmentsController {
 
   @Post(':idOrKey/assign')
   @HttpCode(200)
+  @RouteSchema(ASSIGN_ROUTE_SCHEMA)
   @ApiOperation({ summary: 'Put a user into a variant (deterministic, sticky, durable)' })
   @ApiOkResponse({ type: AssignResponse })
   async assign(@Param('idOrKey') idOrKey: string, @Body() dto: AssignDto): Promise<AssignResponse> {
@@ -22,6 +25,7 @@ export class AssignmentsController {
   }
 
   @Get(':idOrKey/variant')
+  @RouteSchema(ASSIGN_ROUTE_SCHEMA)
   @ApiOperation({ summary: 'Same as assign, as a GET (seed-000 form)' })
   @ApiOkResponse({ type: AssignResponse })
   async variant(@Param('idOrKey') idOrKey: string, @Query() query: UserIdQuery): Promise<AssignResponse> {

@@ -5,7 +5,7 @@ import { MicroBatcher } from '../common/micro-batcher';
 import { ChangeFeedService } from '../database/change-feed.service';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import { MetricsService } from '../metrics/metrics.service';
-import type { Experiment } from '../experiments/experiment.model';
+import type { Experiment, Variant } from '../experiments/experiment.model';
 import { AssignPlan, AssignReason, assignmentKey, planAssignment } from './assignment-decision';
 import { AssignmentStore } from './assignment.store';
 import { ExposureBufferService } from './exposure-buffer.service';
@@ -49,6 +49,30 @@ const ALREADY_ASSIGNED: Readonly<Record<'running' | 'paused', AssignPlan>> = {
   paused: { kind: 'lookup', reasonIfAbsent: 'paused' },
 };
 
+/** One answer, always built with the same fields in the same order (one object shape for V8 and the serializer). */
+function result(
+  experiment: Experiment,
+  userId: string,
+  inExperiment: boolean,
+  variant: AssignResult['variant'],
+  reason: AssignReason,
+): AssignResult {
+  return { experimentId: experiment.id, experimentKey: experiment.key, userId, inExperiment, variant, reason };
+}
+
+// The `variant` of an answer depends only on the variant: made once per loaded variant, not per request.
+// Answers are serialized and never modified, so they share it.
+const servedVariants = new WeakMap<Variant, NonNullable<AssignResult['variant']>>();
+
+function servedVariant(variant: Variant): NonNullable<AssignResult['variant']> {
+  let served = servedVariants.get(variant);
+  if (served === undefined) {
+    served = { name: variant.name, config: variant.config };
+    servedVariants.set(variant, served);
+  }
+  return served;
+}
+
 @Injectable()
 export class AssignmentsService implements OnModuleDestroy {
   private readonly known = new Map<string, Map<string, string>>();
@@ -74,8 +98,12 @@ export class AssignmentsService implements OnModuleDestroy {
   }
 
   async assign(idOrKey: string, userId: string): Promise<AssignResult> {
-    const experiment = await this.catalog.find(idOrKey);
+    // The sticky answer (experiment cached, user seen by this process) is made without awaiting
+    // anything and without the batch's bookkeeping: the common case of the hot route.
+    const experiment = this.catalog.findCached(idOrKey) ?? (await this.catalog.find(idOrKey));
     if (!experiment) throw NotFoundError.experiment(idOrKey);
+    const known = this.knownVariant(experiment, userId);
+    if (known !== undefined) return this.answer(experiment, userId, ALREADY_ASSIGNED[known.status], known.row);
     const [result] = await this.assignMany([experiment], userId);
     return result;
   }
@@ -85,10 +113,10 @@ export class AssignmentsService implements OnModuleDestroy {
     const found = new Map<string, Found>();
     const query: UserQuery = { userId, enrol: [], lookup: [] };
     const plans = experiments.map((experiment): AssignPlan => {
-      const known = this.known.get(experiment.id)?.get(userId);
-      if (known !== undefined && (experiment.status === 'running' || experiment.status === 'paused')) {
-        found.set(experiment.id, { variant: known, inserted: false });
-        return ALREADY_ASSIGNED[experiment.status];
+      const known = this.knownVariant(experiment, userId);
+      if (known !== undefined) {
+        found.set(experiment.id, known.row);
+        return ALREADY_ASSIGNED[known.status];
       }
       const plan = planAssignment(experiment, userId);
       if (plan.kind !== 'serve') {
@@ -116,28 +144,22 @@ export class AssignmentsService implements OnModuleDestroy {
     plan: AssignPlan,
     existing: { variant: string; inserted: boolean } | undefined,
   ): AssignResult {
-    const base = { experimentId: experiment.id, experimentKey: experiment.key, userId };
-    if (plan.kind === 'serve') {
-      return {
-        ...base,
-        inExperiment: false,
-        variant: plan.variant ? { name: plan.variant.name, config: plan.variant.config } : null,
-        reason: plan.reason,
-      };
-    }
+    if (plan.kind === 'serve') return result(experiment, userId, false, plan.variant && servedVariant(plan.variant), plan.reason);
     const variant = existing ? experiment.variants.find((v) => v.name === existing.variant) : undefined;
     if (!existing || !variant) {
-      return { ...base, inExperiment: false, variant: null, reason: plan.kind === 'lookup' ? plan.reasonIfAbsent : 'not_in_traffic' };
+      return result(experiment, userId, false, null, plan.kind === 'lookup' ? plan.reasonIfAbsent : 'not_in_traffic');
     }
     if (plan !== ALREADY_ASSIGNED.running && plan !== ALREADY_ASSIGNED.paused) this.remember(experiment.id, userId, variant.name);
     if (!existing.inserted) this.exposures.record(experiment.id, userId);
     this.metrics.recordAssignment(experiment.key, variant.name);
-    return {
-      ...base,
-      inExperiment: true,
-      variant: { name: variant.name, config: variant.config },
-      reason: existing.inserted ? 'assigned' : 'sticky',
-    };
+    return result(experiment, userId, true, servedVariant(variant), existing.inserted ? 'assigned' : 'sticky');
+  }
+
+  /** The variant this process already saw the user assigned to, for a running or paused experiment. */
+  private knownVariant(experiment: Experiment, userId: string): { status: 'running' | 'paused'; row: Found } | undefined {
+    if (experiment.status !== 'running' && experiment.status !== 'paused') return undefined;
+    const variant = this.known.get(experiment.id)?.get(userId);
+    return variant === undefined ? undefined : { status: experiment.status, row: { variant, inserted: false } };
   }
 
   private remember(experimentId: string, userId: string, variant: string): void {

@@ -38,9 +38,15 @@ export class ExperimentCatalogService implements OnModuleDestroy {
     this.unsubscribe();
   }
 
-  async find(idOrKey: string): Promise<Experiment | null> {
+  /** The experiment when it is in memory and fresh, without a promise (the hot path's common case); else undefined. */
+  findCached(idOrKey: string): Experiment | undefined {
     const cached = this.byIdOrKey.get(idOrKey);
-    if (cached && Date.now() - cached.loadedAt < MAX_AGE_MS) return cached.experiment;
+    return cached && Date.now() - cached.loadedAt < MAX_AGE_MS ? cached.experiment : undefined;
+  }
+
+  async find(idOrKey: string): Promise<Experiment | null> {
+    const cached = this.findCached(idOrKey);
+    if (cached) return cached;
     const generation = this.generation;
     const experiment = await this.store.find(idOrKey);
     if (experiment && generation === this.generation) {

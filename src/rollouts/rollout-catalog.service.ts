@@ -34,6 +34,12 @@ export function decideForUser(rollout: RolloutSnapshot, userId: string): Rollout
   return { useNewModel: serving && inPercentage(rollout.id, userId, rollout.percentage), percentage: rollout.percentage };
 }
 
+/** A check's answer in one object literal (no intermediate decision object spread into it). */
+function checkResult(rollout: RolloutSnapshot, userId: string): CheckResult {
+  const { useNewModel, percentage } = decideForUser(rollout, userId);
+  return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, useNewModel, percentage };
+}
+
 /**
  * The rollout hot path: the two check routes and decide's rollouts, answered from memory. Every
  * replica drops what it holds when the change feed says a rollout changed; a hit costs no database
@@ -66,14 +72,14 @@ export class RolloutCatalogService implements OnModuleDestroy {
   async check(id: string, userId: string): Promise<CheckResult> {
     const rollout = await this.findById(id);
     if (!rollout) throw NotFoundError.rollout(id);
-    return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, ...decideForUser(rollout, userId) };
+    return checkResult(rollout, userId);
   }
 
   /** GET /rollouts/check/:modelVersion */
   async checkModelVersion(modelVersion: string, userId: string): Promise<CheckResult> {
-    const rollout = await this.findByModelVersion(modelVersion);
+    const rollout = await this.cached(this.byModelVersion, modelVersion, this.loadByModelVersion);
     if (!rollout) throw new NotFoundError(`No rollout for model version ${modelVersion}`, undefined, undefined, 'ROLLOUT_NOT_FOUND');
-    return { rolloutId: rollout.id, modelVersion: rollout.modelVersion, userId, ...decideForUser(rollout, userId) };
+    return checkResult(rollout, userId);
   }
 
   /** `rollouts` of POST /decide: `{ "<modelVersion>": { useNewModel, percentage } }`. */
@@ -85,12 +91,11 @@ export class RolloutCatalogService implements OnModuleDestroy {
 
   async findById(id: string): Promise<RolloutSnapshot | null> {
     if (!isUuid(id)) return null;
-    const key = id.toLowerCase();
-    return this.cached(this.byId, key, () => this.store.snapshotById(key));
+    return this.cached(this.byId, id.toLowerCase(), this.loadById);
   }
 
   async findByModelVersion(modelVersion: string): Promise<RolloutSnapshot | null> {
-    return this.cached(this.byModelVersion, modelVersion, () => this.store.snapshotByModelVersion(modelVersion));
+    return this.cached(this.byModelVersion, modelVersion, this.loadByModelVersion);
   }
 
   /** Per model version the rollout that speaks for it, when that one is running, paused or completed. */
@@ -117,11 +122,28 @@ export class RolloutCatalogService implements OnModuleDestroy {
     this.serving = null;
   }
 
-  private async cached(map: Map<string, Entry>, key: string, load: () => Promise<RolloutSnapshot | null>): Promise<RolloutSnapshot | null> {
+  // Made once, not per request: a hit then allocates nothing.
+  private readonly loadById = (key: string) => this.store.snapshotById(key);
+  private readonly loadByModelVersion = (key: string) => this.store.snapshotByModelVersion(key);
+
+  /** A fresh cached entry as a plain value (no promise), else the load. */
+  private cached(
+    map: Map<string, Entry>,
+    key: string,
+    load: (key: string) => Promise<RolloutSnapshot | null>,
+  ): RolloutSnapshot | null | Promise<RolloutSnapshot | null> {
     const hit = map.get(key);
     if (hit && Date.now() - hit.loadedAt < MAX_AGE_MS) return hit.rollout;
+    return this.load(map, key, load);
+  }
+
+  private async load(
+    map: Map<string, Entry>,
+    key: string,
+    load: (key: string) => Promise<RolloutSnapshot | null>,
+  ): Promise<RolloutSnapshot | null> {
     const generation = this.generation;
-    const rollout = await load();
+    const rollout = await load(key);
     if (generation === this.generation) {
       if (map.size >= MAX_ENTRIES) map.clear();
       map.set(key, { rollout, loadedAt: Date.now() });

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -27,6 +28,7 @@ import {
   toRolloutResponse,
 } from './rollout.response';
 import { RolloutCatalogService } from './rollout-catalog.service';
+import { ROLLOUT_CHECK_ROUTE_SCHEMA } from './rollout-check.schema';
 import { RolloutHealthService } from './rollout-health.service';
 import { RolloutsService } from './rollouts.service';
 
@@ -58,6 +60,7 @@ export class RolloutsController {
   // Declared before `:id` routes so `check` is never read as an id.
   @Get('check/:modelVersion')
   @Access('client')
+  @RouteSchema(ROLLOUT_CHECK_ROUTE_SCHEMA)
   @ApiOperation({ summary: 'Should this user get the new model? (by model version; served from memory)' })
   @ApiOkResponse({ type: RolloutCheckResponse })
   async checkModelVersion(@Param('modelVersion') modelVersion: string, @Query() query: UserIdQuery): Promise<RolloutCheckResponse> {
@@ -184,6 +187,7 @@ export class RolloutsController {
 
   @Get(':id/check')
   @Access('client')
+  @RouteSchema(ROLLOUT_CHECK_ROUTE_SCHEMA)
   @ApiOperation({ summary: 'Should this user get the new model? (served from memory)' })
   @ApiOkResponse({ type: RolloutCheckResponse })
   async check(@Param('id') id: string, @Query() query: UserIdQuery): Promise<RolloutCheckResponse> {

@@ -882,6 +882,14 @@ export interface components {
       /** @enum {string} */
       database: 'down';
     };
+    LiveOk: {
+      /** @enum {string} */
+      status: 'ok';
+      /** @example 0.1.0 */
+      version: string;
+      /** @example 42 */
+      uptimeSeconds: number;
+    };
     VariantDto: {
       /** @example green */
       name: string;
@@ -2255,7 +2263,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': components['schemas']['LiveOk'];
         };
       };
     };
@@ -2274,7 +2282,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': components['schemas']['HealthOk'];
         };
       };
       503: {
@@ -2282,7 +2290,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': unknown;
+          'application/json': components['schemas']['HealthDown'];
         };
       };
     };
