@@ -56,7 +56,8 @@ export class AppModule {
         // Rate limiting first: a flood is refused before any token check or database work.
         RateLimitGuard,
         { provide: APP_GUARD, useExisting: RateLimitGuard },
-        { provide: APP_GUARD, useClass: AuthGuard },
+        AuthGuard,
+        { provide: APP_GUARD, useExisting: AuthGuard },
       ],
     };
   }

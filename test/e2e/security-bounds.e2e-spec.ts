@@ -1,0 +1,143 @@
+import * as net from 'node:net';
+import { AuthGuard } from '../../src/common/auth/auth.guard';
+import { ConfigError, loadConfig } from '../../src/config/app-config';
+import { RateLimitGuard } from '../../src/security/rate-limit.guard';
+import { asAdmin, startTestApp, TestApp } from '../support/test-app';
+
+// Issue 13 item 2 and the "Also bounded" items that live at the HTTP edge (docs/security.md).
+
+describe('TRUST_PROXY', () => {
+  it('should parse off, true, a hop count and lists of addresses / CIDRs, and refuse anything else', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'loopback',
+    ]);
+    for (const bad of ['0', '33', 'proxy.example.com', '10.0.0.0/99', '300.1.1.1']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+    }
+  });
+});
+
+describe('Rate limiter and failed authentication, default TRUST_PROXY (off)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '5', AUTH_FAILURES_PER_MINUTE: '1000' });
+  });
+  afterAll(() => t.close());
+
+  it('should key callers without a token by the socket address, ignoring X-Forwarded-For', async () => {
+    const statuses = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push((await t.http.get('/api/v1/experiments').set('X-Forwarded-For', `203.0.113.${i}`)).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(
+      t.app
+        .get(RateLimitGuard)
+        .limiter.callers()
+        .filter((key) => key.startsWith('ip:')),
+    ).toEqual(['ip:127.0.0.1']);
+  });
+});
+
+describe('Rate limiter state under hostile keys (TRUST_PROXY=true)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ TRUST_PROXY: 'true', RATE_LIMIT_PER_MINUTE: '5', AUTH_FAILURES_PER_MINUTE: '1000000' });
+  });
+  afterAll(() => t.close());
+
+  it('should keep bounded, hashed keys for 2,000 different 16 KB X-Forwarded-For values and random tokens', async () => {
+    const fastify = t.app.getHttpAdapter().getInstance();
+    const pad = 'f'.repeat(16 * 1024);
+    for (let i = 0; i < 2000; i++) {
+      const headers: Record<string, string> =
+        i % 2 === 0 ? { 'x-forwarded-for': `${i}${pad}` } : { authorization: `Bearer guess-${i}-${pad.slice(0, 100)}` };
+      const res = await fastify.inject({ method: 'GET', url: '/api/v1/experiments', headers });
+      expect(res.statusCode).toBe(401);
+    }
+    const limiter = t.app.get(RateLimitGuard).limiter;
+    expect(limiter.size.entries).toBe(2000);
+    // Before: 1,000 keys of 16 KB each (≥ 16 MB of key text alone). Now every key is ≤ 80 characters.
+    expect(Math.max(...limiter.callers().map((key) => key.length))).toBeLessThanOrEqual(80);
+    expect(limiter.size.bytes).toBeLessThan(2000 * 400);
+    expect(limiter.size.bytes).toBeLessThanOrEqual(limiter.maxBytes);
+  });
+});
+
+describe('Failed authentication is throttled per client address', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ TRUST_PROXY: 'loopback', AUTH_FAILURES_PER_MINUTE: '3' });
+  });
+  afterAll(() => t.close());
+
+  it('should answer 429 with Retry-After once an address has failed AUTH_FAILURES_PER_MINUTE times, whatever tokens it tries', async () => {
+    const from = { 'X-Forwarded-For': '198.51.100.1' };
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await t.http.get('/api/v1/experiments').set(from).set('Authorization', `Bearer random-guess-${i}`)).status);
+    }
+    expect(statuses).toEqual([401, 401, 401]);
+    const refused = await t.http.get('/api/v1/experiments').set(from);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // Even the right token is refused from that address until its minute is over (no guessing oracle)…
+    expect((await t.http.get('/api/v1/experiments').set(from).set(asAdmin)).status).toBe(429);
+    // …while another address is unaffected.
+    expect((await t.http.get('/api/v1/experiments').set('X-Forwarded-For', '198.51.100.2').set(asAdmin)).status).toBe(200);
+    expect(t.app.get(AuthGuard).failures.callers()).toEqual(['198.51.100.1']);
+  });
+
+  it('should never throttle public routes', async () => {
+    const from = { 'X-Forwarded-For': '198.51.100.1' };
+    expect((await t.http.get('/health').set(from)).status).toBe(200);
+  });
+});
+
+describe('X-Request-Id and slow bodies', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    t = await startTestApp({ REQUEST_TIMEOUT_SECONDS: '2' });
+    await t.app.listen(0, '127.0.0.1');
+    port = (t.app.getHttpServer().address() as net.AddressInfo).port;
+  });
+  afterAll(() => t.close());
+
+  it('should keep a short plain X-Request-Id and replace a long or odd one', async () => {
+    expect((await t.http.get('/health').set('X-Request-Id', 'abc-123_x.Y')).headers['x-request-id']).toBe('abc-123_x.Y');
+    for (const bad of ['r'.repeat(65), 'has space', 'semi;colon', '\u00e9t\u00e9']) {
+      const id = (await t.http.get('/health').set('X-Request-Id', encodeURI(bad) === bad ? bad : 'x%y')).headers['x-request-id'];
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('should cut off a body trickled a byte at a time after REQUEST_TIMEOUT_SECONDS', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST /api/v1/experiments HTTP/1.1\r\nHost: x\r\nAuthorization: ${asAdmin.Authorization}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n`,
+    );
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const trickle = setInterval(() => socket.writable && socket.write('a'), 200);
+    const closed = await new Promise<boolean>((resolve) => {
+      socket.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 20_000);
+    });
+    clearInterval(trickle);
+    socket.destroy();
+    expect(closed).toBe(true);
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+  }, 30_000);
+});
