@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ExposureBufferService } from '../assignments/exposure-buffer.service';
 import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
 import { isDataError } from '../common/database-errors';
 import { isPlainObject } from '../common/input-checks';
 import { MicroBatcher } from '../common/micro-batcher';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import type { Experiment } from '../experiments/experiment.model';
 import { MetricsService } from '../metrics/metrics.service';
@@ -66,6 +68,7 @@ export class EventsService {
     private readonly store: EventStore,
     private readonly exposures: ExposureBufferService,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** One event (track and conversions): 404 / 409 / 400 "User not in experiment" as the contract says. */
@@ -93,7 +96,7 @@ export class EventsService {
     const rejected: BatchResult['rejected'] = [];
     const parsed: { index: number; event: BatchEventInput }[] = [];
     events.forEach((raw, index) => {
-      const result = parseBatchEvent(raw, now);
+      const result = parseBatchEvent(raw, now, this.config.eventBackfillDays);
       if (result.ok) parsed.push({ index, event: result.value });
       else rejected.push({ index, error: describeProblems(result.problems) });
     });

@@ -1,7 +1,9 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { planAssignment, assignmentKey } from '../assignments/assignment-decision';
 import { ExposureBufferService } from '../assignments/exposure-buffer.service';
 import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { ChangeFeedService } from '../database/change-feed.service';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import type { Experiment } from '../experiments/experiment.model';
@@ -58,6 +60,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     private readonly exposures: ExposureBufferService,
     private readonly metrics: MetricsService,
     changes: ChangeFeedService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.unsubscribe = changes.subscribe((change) => {
       if (change !== 'resync' && change.entity === 'alert') return;
@@ -149,7 +152,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     const rejected: ExposureReport['rejected'] = [];
     const valid: { index: number; input: ExposureInput }[] = [];
     envelope.value.exposures.forEach((raw, index) => {
-      const parsed = parseExposure(raw, now);
+      const parsed = parseExposure(raw, now, this.config.eventBackfillDays);
       if (parsed.ok) valid.push({ index, input: parsed.value });
       else rejected.push({ index, error: parsed.error });
     });
