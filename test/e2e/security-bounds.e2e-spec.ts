@@ -141,3 +141,86 @@ describe('X-Request-Id and slow bodies', () => {
     expect(received).toMatch(/^HTTP\/1\.1 408/);
   }, 30_000);
 });
+
+describe('Ingest bounds: timestamps, values, lone surrogates', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.http
+      .post('/api/v1/experiments')
+      .set(asAdmin)
+      .send({
+        name: 'bounds',
+        key: 'bounds',
+        variants: [
+          { name: 'control', weight: 0.5, config: {} },
+          { name: 'green', weight: 0.5, config: {} },
+        ],
+        metrics: [
+          { name: 'purchase', type: 'conversion', role: 'primary' },
+          { name: 'revenue', type: 'mean', role: 'secondary' },
+        ],
+      })
+      .expect(201);
+    await t.http.post('/api/v1/experiments/bounds/start').set(asAdmin).expect(200);
+    await t.http.post('/api/v1/experiments/bounds/assign').set(asAdmin).send({ userId: 'u-1' }).expect(200);
+  });
+  afterAll(() => t.close());
+
+  const track = (body: Record<string, unknown>) =>
+    t.http
+      .post('/api/v1/experiments/bounds/track')
+      .set(asAdmin)
+      .send({ userId: 'u-1', ...body });
+
+  it('should refuse value 1e155 with a 400 naming the field, and /results keeps answering', async () => {
+    const res = await track({ eventName: 'revenue', value: 1e155 });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('value must be between -1e12 and 1e12');
+    expect((await track({ eventName: 'revenue', value: 1e12 })).status).toBe(202);
+    expect((await track({ eventName: 'revenue', value: -1e12 })).status).toBe(202);
+    expect((await t.http.get('/api/v1/experiments/bounds/results').set(asAdmin)).status).toBe(200);
+    expect((await t.http.get('/api/v1/experiments/bounds/metrics').set(asAdmin)).status).toBe(200);
+  });
+
+  it('should refuse timestamps older than EVENT_BACKFILL_DAYS (year 0001 was accepted) with a 400 naming the field', async () => {
+    for (const timestamp of ['0001-01-01T00:00:00Z', new Date(Date.now() - 91 * 86_400_000).toISOString()]) {
+      const res = await track({ eventName: 'purchase', timestamp });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toContain('timestamp must not be more than 90 days in the past');
+    }
+    expect((await track({ eventName: 'purchase', timestamp: new Date(Date.now() - 89 * 86_400_000).toISOString() })).status).toBe(202);
+  });
+
+  it('should reject such events one by one in a batch', async () => {
+    const res = await t.http
+      .post('/api/v1/events/batch')
+      .set(asAdmin)
+      .send({
+        events: [
+          { experiment: 'bounds', userId: 'u-1', eventName: 'revenue', value: 1e155 },
+          { experiment: 'bounds', userId: 'u-1', eventName: 'purchase', timestamp: '0001-01-01T00:00:00Z' },
+          { experiment: 'bounds', userId: 'u-1', eventName: 'purchase' },
+        ],
+      });
+    expect(res.status).toBe(200);
+    expect(res.body.accepted).toBe(1);
+    expect(res.body.rejected.map((r: { index: number }) => r.index)).toEqual([0, 1]);
+  });
+
+  it('should refuse ids with a lone UTF-16 surrogate (they collapsed to U+FFFD and collided)', async () => {
+    for (const body of ['{"userId":"a\\ud800"}', '{"userId":"a\\udfff"}']) {
+      const res = await t.http.post('/api/v1/experiments/bounds/assign').set(asAdmin).set('Content-Type', 'application/json').send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toContain('unpaired UTF-16 surrogate');
+    }
+    const batch = await t.http
+      .post('/api/v1/events/batch')
+      .set(asAdmin)
+      .set('Content-Type', 'application/json')
+      .send('{"events":[{"experiment":"bounds","userId":"u-1\\udc00","eventName":"purchase"}]}');
+    expect(batch.status).toBe(400);
+    // A well-formed pair is fine.
+    expect((await t.http.post('/api/v1/experiments/bounds/assign').set(asAdmin).send({ userId: 'u-\uD83D\uDE00' })).status).toBe(200);
+  });
+});
