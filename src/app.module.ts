@@ -34,7 +34,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config, clock),
         LoggerModule.forRoot(loggerModuleParams(logger)),
-        DatabaseModule.forRoot(databaseUrl, config.dbPoolSize),
+        DatabaseModule.forRoot(databaseUrl, config.dbPoolSize, config.dbQueryTimeoutSeconds * 1000),
         MetricsModule,
         HealthModule,
         ExperimentsModule,

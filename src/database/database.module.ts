@@ -7,12 +7,12 @@ import { DATABASE_URL } from './database.tokens';
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(url: string, poolSize: number): DynamicModule {
+  static forRoot(url: string, poolSize: number, queryTimeoutMs?: number): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(url, poolSize),
+          ...dataSourceOptions(url, poolSize, queryTimeoutMs),
           // Entities are registered by their feature modules with TypeOrmModule.forFeature.
           entities: [],
           autoLoadEntities: true,

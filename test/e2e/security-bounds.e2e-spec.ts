@@ -224,3 +224,18 @@ describe('Ingest bounds: timestamps, values, lone surrogates', () => {
     expect((await t.http.post('/api/v1/experiments/bounds/assign').set(asAdmin).send({ userId: 'u-\uD83D\uDE00' })).status).toBe(200);
   });
 });
+
+describe('Swagger UI', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('should not persist the token typed into "Authorize" (localStorage outlives the tab)', async () => {
+    const init = await t.http.get('/docs/swagger-ui-init.js');
+    expect(init.status).toBe(200);
+    expect(init.text).toContain('persistAuthorization: false');
+    expect(init.text).not.toContain('persistAuthorization: true');
+  });
+});
