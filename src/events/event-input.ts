@@ -7,6 +7,9 @@ import { checkObject, checkText, isPlainObject, MAX_USER_ID_LENGTH, NUL_PROBLEM 
  * routes use the same normalisation after their DTO has checked the types.
  */
 export const MAX_BATCH_EVENTS = 10_000;
+/** Distinct experiments one batch may name (events and SDK exposures); items naming more are rejected one by one. */
+export const MAX_BATCH_EXPERIMENTS = 100;
+export const TOO_MANY_EXPERIMENTS = `names more than ${MAX_BATCH_EXPERIMENTS} distinct experiments in one batch: send it in another batch`;
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 /** Oldest accepted timestamp by default, in days before now (EVENT_BACKFILL_DAYS; docs/security.md). */
 export const DEFAULT_EVENT_BACKFILL_DAYS = 90;

@@ -10,7 +10,15 @@ import { ExperimentCatalogService } from '../experiments/experiment-catalog.serv
 import type { Experiment } from '../experiments/experiment.model';
 import { MetricsService } from '../metrics/metrics.service';
 import { EventRow, EventStore, RowOutcome } from './event-store';
-import { BatchEventInput, describeProblems, EventInput, MAX_BATCH_EVENTS, parseBatchEvent } from './event-input';
+import {
+  BatchEventInput,
+  describeProblems,
+  EventInput,
+  MAX_BATCH_EVENTS,
+  MAX_BATCH_EXPERIMENTS,
+  parseBatchEvent,
+  TOO_MANY_EXPERIMENTS,
+} from './event-input';
 import { buildExperimentMetrics, ExperimentMetricsResponse } from './experiment-metrics';
 
 export interface TrackResult {
@@ -27,7 +35,6 @@ export interface BatchResult {
 
 // Label for event names an experiment does not declare: keeps the Prometheus series bounded.
 const UNDECLARED_EVENT_LABEL = '_other';
-const CATALOG_LOOKUP_CONCURRENCY = 8;
 /**
  * Event writes of concurrent requests arriving while earlier ingest statements are in flight share
  * the next one (group commit, as new-user assigns do): one round trip for many requests, each
@@ -107,7 +114,10 @@ export class EventsService {
     for (const { index, event } of parsed) {
       const experiment = experiments.get(event.experiment);
       if (!experiment) {
-        rejected.push({ index, error: `Experiment ${event.experiment} not found` });
+        rejected.push({
+          index,
+          error: experiments.has(event.experiment) ? `Experiment ${event.experiment} not found` : `Event ${TOO_MANY_EXPERIMENTS}`,
+        });
       } else if (!acceptsEvents(experiment)) {
         rejected.push({ index, error: closedMessage(experiment) });
       } else {
@@ -184,17 +194,14 @@ export class EventsService {
   }
 
   /** Experiments by the id or key each event names (cached by the catalog; unknown → absent). */
-  private async findExperiments(refs: string[]): Promise<Map<string, Experiment>> {
-    const found = new Map<string, Experiment>();
-    for (let i = 0; i < refs.length; i += CATALOG_LOOKUP_CONCURRENCY) {
-      const chunk = refs.slice(i, i + CATALOG_LOOKUP_CONCURRENCY);
-      const experiments = await Promise.all(chunk.map((ref) => this.catalog.find(ref)));
-      chunk.forEach((ref, j) => {
-        const experiment = experiments[j];
-        if (experiment) found.set(ref, experiment);
-      });
-    }
-    return found;
+  /**
+   * The experiments a batch names, resolved with ONE query; at most MAX_BATCH_EXPERIMENTS distinct
+   * names per batch (the items naming others are rejected one by one, not looked up).
+   */
+  private async findExperiments(refs: string[]): Promise<Map<string, Experiment | null>> {
+    const allowed = refs.slice(0, MAX_BATCH_EXPERIMENTS);
+    const found = await this.catalog.findMany(allowed);
+    return new Map(allowed.map((ref) => [ref, found.get(ref) ?? null]));
   }
 
   /** One statement for the rows of several requests; each gets its own outcomes back, in order. */

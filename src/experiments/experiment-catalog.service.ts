@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ChangeFeedService } from '../database/change-feed.service';
 import { ExperimentEntity } from './experiment.entity';
-import { findExperimentByIdOrKey } from './experiment-lookup';
+import { findExperimentByIdOrKey, findExperimentsByIdsOrKeys } from './experiment-lookup';
 import type { Experiment } from './experiment.model';
 
 // A safety net only: LISTEN/NOTIFY invalidates entries within milliseconds of a commit.
@@ -52,6 +52,30 @@ export class ExperimentCatalogService implements OnModuleDestroy {
       this.byIdOrKey.set(experiment.key, entry);
     }
     return experiment;
+  }
+
+  /** Many references at once: cached ones from memory, all the others with ONE query. */
+  async findMany(refs: readonly string[]): Promise<Map<string, Experiment>> {
+    const found = new Map<string, Experiment>();
+    const missing: string[] = [];
+    const now = Date.now();
+    for (const ref of new Set(refs)) {
+      const cached = this.byIdOrKey.get(ref);
+      if (cached && now - cached.loadedAt < MAX_AGE_MS) found.set(ref, cached.experiment);
+      else missing.push(ref);
+    }
+    if (missing.length === 0) return found;
+    const generation = this.generation;
+    const loaded = await findExperimentsByIdsOrKeys(this.experiments.manager, missing);
+    for (const [ref, experiment] of loaded) {
+      found.set(ref, experiment);
+      if (generation === this.generation) {
+        const entry = { experiment, loadedAt: Date.now() };
+        this.byIdOrKey.set(experiment.id, entry);
+        this.byIdOrKey.set(experiment.key, entry);
+      }
+    }
+    return found;
   }
 
   async listRunning(): Promise<Experiment[]> {

@@ -3,6 +3,7 @@ import { planAssignment, assignmentKey } from '../assignments/assignment-decisio
 import { ExposureBufferService } from '../assignments/exposure-buffer.service';
 import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
 import type { AppConfig } from '../config/app-config';
+import { MAX_BATCH_EXPERIMENTS, TOO_MANY_EXPERIMENTS } from '../events/event-input';
 import { APP_CONFIG } from '../config/config.module';
 import { ChangeFeedService } from '../database/change-feed.service';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
@@ -35,7 +36,6 @@ export interface DefinitionsSnapshot {
  * replica's ETag within a second either way. A rebuild is two small queries.
  */
 const MAX_AGE_MS = 1000;
-const CATALOG_LOOKUP_CONCURRENCY = 8;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 /** Users whose assignment this replica has seen, per experiment (as the assign route keeps them); the bound keeps memory flat. */
 const KNOWN_PER_EXPERIMENT = 200_000;
@@ -165,7 +165,10 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     for (const { index, input } of valid) {
       const experiment = experiments.get(input.experiment);
       if (!experiment) {
-        rejected.push({ index, error: `Experiment ${input.experiment} not found` });
+        rejected.push({
+          index,
+          error: experiments.has(input.experiment) ? `Experiment ${input.experiment} not found` : `Exposure ${TOO_MANY_EXPERIMENTS}`,
+        });
         continue;
       }
       if (!experiment.variants.some((v) => v.name === input.variant)) {
@@ -233,16 +236,13 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     return { experimentId: experiment.id, assignments };
   }
 
-  private async findExperiments(refs: string[]): Promise<Map<string, Experiment>> {
-    const found = new Map<string, Experiment>();
-    for (let i = 0; i < refs.length; i += CATALOG_LOOKUP_CONCURRENCY) {
-      const chunk = refs.slice(i, i + CATALOG_LOOKUP_CONCURRENCY);
-      const experiments = await Promise.all(chunk.map((ref) => this.experiments.find(ref)));
-      chunk.forEach((ref, j) => {
-        const experiment = experiments[j];
-        if (experiment) found.set(ref, experiment);
-      });
-    }
-    return found;
+  /**
+   * The experiments a batch names, resolved with ONE query; at most MAX_BATCH_EXPERIMENTS distinct
+   * names per batch (the items naming others are rejected one by one, not looked up).
+   */
+  private async findExperiments(refs: string[]): Promise<Map<string, Experiment | null>> {
+    const allowed = refs.slice(0, MAX_BATCH_EXPERIMENTS);
+    const found = await this.experiments.findMany(allowed);
+    return new Map(allowed.map((ref) => [ref, found.get(ref) ?? null]));
   }
 }

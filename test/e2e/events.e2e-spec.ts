@@ -164,8 +164,12 @@ describe(EventsController.name, () => {
       const res = await track('exp', '{"userId":"u-1","eventName":"revenue","value":1e400}');
       expect(res.status).toBe(400);
       expect(res.body.details).toEqual([{ field: 'value', problem: 'must be a finite number' }]);
-      await track('exp', '{"userId":"u-1","eventName":"revenue","value":-1e308}').expect(202);
-      expect((await stored(id)).map((r) => r.value)).toEqual([-1e308]);
+      // Finite but beyond the documented bound (|value| <= 1e12, issue 13 item 4): refused too.
+      const huge = await track('exp', '{"userId":"u-1","eventName":"revenue","value":-1e308}');
+      expect(huge.status).toBe(400);
+      expect(huge.body.details).toEqual([{ field: 'value', problem: 'must be between -1e12 and 1e12' }]);
+      await track('exp', '{"userId":"u-1","eventName":"revenue","value":-1e12}').expect(202);
+      expect((await stored(id)).map((r) => r.value)).toEqual([-1e12]);
     });
 
     it('should accept a timestamp 4 minutes ahead (clock skew)', async () => {

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { DataSource } from 'typeorm';
 import { AuthGuard } from '../../src/common/auth/auth.guard';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 import { RateLimitGuard } from '../../src/security/rate-limit.guard';
@@ -206,6 +207,27 @@ describe('Ingest bounds: timestamps, values, lone surrogates', () => {
     expect(res.status).toBe(200);
     expect(res.body.accepted).toBe(1);
     expect(res.body.rejected.map((r: { index: number }) => r.index)).toEqual([0, 1]);
+  });
+
+  it('should resolve the experiments a batch names with ONE query and cap them at 100 distinct', async () => {
+    const manager = t.app.get(DataSource).manager;
+    const spy = jest.spyOn(manager, 'createQueryBuilder');
+    try {
+      const events = [
+        { experiment: 'bounds', userId: 'u-1', eventName: 'purchase' },
+        ...Array.from({ length: 1000 }, (_, i) => ({ experiment: `unknown-${i}`, userId: 'u-1', eventName: 'purchase' })),
+      ];
+      const res = await t.http.post('/api/v1/events/batch').set(asAdmin).send({ events });
+      expect(res.status).toBe(200);
+      expect(res.body.accepted).toBe(1);
+      const errors: string[] = res.body.rejected.map((r: { error: string }) => r.error);
+      expect(errors.filter((e) => /^Experiment unknown-\d+ not found$/.test(e))).toHaveLength(99);
+      expect(errors.filter((e) => e.includes('more than 100 distinct experiments in one batch'))).toHaveLength(901);
+      // Before: one lookup per distinct name (1,001 statements).
+      expect(spy.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('should refuse ids with a lone UTF-16 surrogate (they collapsed to U+FFFD and collided)', async () => {
