@@ -5,11 +5,12 @@ import { AssignmentEntity } from './assignment.entity';
 import { AssignmentsController } from './assignments.controller';
 import { AssignmentsService } from './assignments.service';
 import { ExposureBufferService } from './exposure-buffer.service';
+import { KnownAssignments } from './known-assignments';
 
 @Module({
   imports: [TypeOrmModule.forFeature([AssignmentEntity]), ExperimentsModule],
   controllers: [AssignmentsController],
-  providers: [AssignmentsService, ExposureBufferService],
-  exports: [AssignmentsService, ExposureBufferService],
+  providers: [AssignmentsService, ExposureBufferService, KnownAssignments],
+  exports: [AssignmentsService, ExposureBufferService, KnownAssignments],
 })
 export class AssignmentsModule {}

@@ -1,15 +1,15 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotFoundError } from '../common/errors';
 import { isDataError } from '../common/database-errors';
 import { MicroBatcher } from '../common/micro-batcher';
-import { ChangeFeedService } from '../database/change-feed.service';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import { MetricsService } from '../metrics/metrics.service';
 import type { Experiment } from '../experiments/experiment.model';
 import { AssignPlan, AssignReason, assignmentKey, planAssignment } from './assignment-decision';
 import { ExposureBufferService } from './exposure-buffer.service';
+import { KnownAssignments } from './known-assignments';
 
 export interface AssignResult {
   experimentId: string;
@@ -19,9 +19,6 @@ export interface AssignResult {
   variant: { name: string; config: Record<string, unknown> } | null;
   reason: AssignReason;
 }
-
-// Assignments never change once made, so remembering them is always safe; the bound keeps memory flat.
-const KNOWN_PER_EXPERIMENT = 200_000;
 
 /**
  * One statement for a whole batch of users (see MicroBatcher): enrol where wanted ($1–$3: experiment,
@@ -76,9 +73,7 @@ const ALREADY_ASSIGNED: Readonly<Record<'running' | 'paused', AssignPlan>> = {
 };
 
 @Injectable()
-export class AssignmentsService implements OnModuleDestroy {
-  private readonly known = new Map<string, Map<string, string>>();
-  private readonly unsubscribe: () => void;
+export class AssignmentsService {
   private readonly batcher = new MicroBatcher<UserQuery, Map<string, Found>>((queries) => this.queryBatch(queries), BATCH_OPTIONS);
 
   constructor(
@@ -86,18 +81,8 @@ export class AssignmentsService implements OnModuleDestroy {
     private readonly catalog: ExperimentCatalogService,
     private readonly exposures: ExposureBufferService,
     private readonly metrics: MetricsService,
-    changes: ChangeFeedService,
-  ) {
-    // A deleted experiment takes its assignments with it.
-    this.unsubscribe = changes.subscribe((change) => {
-      if (change === 'resync') this.known.clear();
-      else if (change.entity === 'experiment') this.known.delete(change.id);
-    });
-  }
-
-  onModuleDestroy(): void {
-    this.unsubscribe();
-  }
+    private readonly known: KnownAssignments,
+  ) {}
 
   async assign(idOrKey: string, userId: string): Promise<AssignResult> {
     const experiment = await this.catalog.find(idOrKey);
@@ -111,7 +96,7 @@ export class AssignmentsService implements OnModuleDestroy {
     const found = new Map<string, Found>();
     const query: UserQuery = { userId, enrol: [], lookup: [] };
     const plans = experiments.map((experiment): AssignPlan => {
-      const known = this.known.get(experiment.id)?.get(userId);
+      const known = this.known.get(experiment.id, userId);
       if (known !== undefined && (experiment.status === 'running' || experiment.status === 'paused')) {
         found.set(experiment.id, { variant: known, inserted: false });
         return ALREADY_ASSIGNED[experiment.status];
@@ -167,13 +152,7 @@ export class AssignmentsService implements OnModuleDestroy {
   }
 
   private remember(experimentId: string, userId: string, variant: string): void {
-    let users = this.known.get(experimentId);
-    if (!users) {
-      users = new Map();
-      this.known.set(experimentId, users);
-    }
-    if (users.size >= KNOWN_PER_EXPERIMENT) users.clear();
-    users.set(userId, variant);
+    this.known.set(experimentId, userId, variant);
   }
 
   private async queryBatch(queries: UserQuery[]): Promise<Array<Map<string, Found>>> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { planAssignment, assignmentKey } from '../assignments/assignment-decision';
 import { ExposureBufferService } from '../assignments/exposure-buffer.service';
+import { KnownAssignments } from '../assignments/known-assignments';
 import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
 import type { AppConfig } from '../config/app-config';
 import { MAX_BATCH_EXPERIMENTS, TOO_MANY_EXPERIMENTS } from '../events/event-input';
@@ -37,8 +38,6 @@ export interface DefinitionsSnapshot {
  */
 const MAX_AGE_MS = 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
-/** Users whose assignment this replica has seen, per experiment (as the assign route keeps them); the bound keeps memory flat. */
-const KNOWN_PER_EXPERIMENT = 200_000;
 /** A retried report within this window is recognised by its batchId. */
 const BATCH_ID_RETENTION_HOURS = 24;
 
@@ -51,7 +50,6 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: () => void;
   private pruneTimer: NodeJS.Timeout | null = null;
-  private readonly known = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly store: SdkStore,
@@ -61,12 +59,10 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: MetricsService,
     changes: ChangeFeedService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly known: KnownAssignments,
   ) {
     this.unsubscribe = changes.subscribe((change) => {
       if (change !== 'resync' && change.entity === 'alert') return;
-      // A deleted experiment takes its assignments with it.
-      if (change === 'resync') this.known.clear();
-      else if (change.entity === 'experiment') this.known.delete(change.id);
       this.generation++;
       this.cached = null;
       for (const listener of this.listeners) listener();
@@ -182,7 +178,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
       }
       pending.push({ index, input, experiment });
       // Rows never change once written: a user this replica has seen needs no statement.
-      const seen = this.known.get(experiment.id)?.get(input.userId);
+      const seen = this.known.get(experiment.id, input.userId);
       if (seen !== undefined) known.set(assignmentKey(experiment.id, input.userId), { variant: seen, inserted: false });
       else writes.push({ experimentId: experiment.id, userId: input.userId, enrolVariant: plan.enrolVariant });
     }
@@ -215,13 +211,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
   }
 
   private remember(experimentId: string, userId: string, variant: string): void {
-    let users = this.known.get(experimentId);
-    if (!users) {
-      users = new Map();
-      this.known.set(experimentId, users);
-    }
-    if (users.size >= KNOWN_PER_EXPERIMENT) users.clear();
-    users.set(userId, variant);
+    this.known.set(experimentId, userId, variant);
   }
 
   async lookup(body: unknown): Promise<AssignmentLookup> {

@@ -1,5 +1,7 @@
 import * as net from 'node:net';
 import { DataSource } from 'typeorm';
+import { ExposureBufferService } from '../../src/assignments/exposure-buffer.service';
+import { KnownAssignments } from '../../src/assignments/known-assignments';
 import { AuthGuard } from '../../src/common/auth/auth.guard';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 import { RateLimitGuard } from '../../src/security/rate-limit.guard';
@@ -259,5 +261,47 @@ describe('Swagger UI', () => {
     expect(init.status).toBe(200);
     expect(init.text).toContain('persistAuthorization: false');
     expect(init.text).not.toContain('persistAuthorization: true');
+  });
+});
+
+describe('USER_CACHE_MB', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ USER_CACHE_MB: '1' });
+  });
+  afterAll(() => t.close());
+
+  it('should give the known-assignments LRU and the exposure buffer one budget, used by assign and decide', async () => {
+    await t.http
+      .post('/api/v1/experiments')
+      .set(asAdmin)
+      .send({
+        name: 'cache',
+        key: 'cache',
+        variants: [
+          { name: 'control', weight: 0.5, config: {} },
+          { name: 'green', weight: 0.5, config: {} },
+        ],
+        metrics: [{ name: 'purchase', type: 'conversion', role: 'primary' }],
+      })
+      .expect(201);
+    await t.http.post('/api/v1/experiments/cache/start').set(asAdmin).expect(200);
+    for (let i = 0; i < 20; i++)
+      await t.http
+        .post('/api/v1/experiments/cache/assign')
+        .set(asAdmin)
+        .send({ userId: `u-${i}` })
+        .expect(200);
+    for (let i = 0; i < 20; i++)
+      await t.http
+        .post('/api/v1/experiments/cache/assign')
+        .set(asAdmin)
+        .send({ userId: `u-${i}` })
+        .expect(200);
+    const known = t.app.get(KnownAssignments).size;
+    const buffer = t.app.get(ExposureBufferService);
+    expect(known.entries).toBe(20);
+    expect(known.maxBytes + buffer.maxBytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(buffer.size.bytes).toBeLessThanOrEqual(buffer.maxBytes);
   });
 });
