@@ -11,6 +11,7 @@ import type { ListExperimentsQuery } from './dto/list-experiments.query';
 import type { UpdateExperimentDto } from './dto/update-experiment.dto';
 import { ExperimentHistoryEntity } from './experiment-history.entity';
 import { findExperimentByIdOrKey } from './experiment-lookup';
+import { purgeExperimentRows } from './experiment-purge.store';
 import {
   allowedTransitions,
   applyUpdate,
@@ -124,13 +125,24 @@ export class ExperimentsService {
     }
   }
 
+  /**
+   * In three steps, none holding a lock for long (issue 13): (1) the experiment is closed
+   * (completed: it accepts no more events, and completed is final, so nothing can reopen it while
+   * its data goes); (2) its events, totals and assignments are deleted in short batches; (3) the row
+   * itself is deleted (the cascade has little left). Interrupted, a repeated DELETE finishes the job.
+   */
   async remove(idOrKey: string): Promise<void> {
-    await this.mutate(idOrKey, async (manager, experiment) => {
+    const closed = await this.mutate(idOrKey, async (manager, experiment) => {
       if (experiment.status === 'running') {
         throw new ConflictError(`Experiment ${experiment.key} is running: pause or complete it before deleting`, undefined, {
           status: experiment.status,
         });
       }
+      if (experiment.status !== 'completed') await manager.update(ExperimentEntity, { id: experiment.id }, { status: 'completed' });
+      return experiment;
+    });
+    await purgeExperimentRows(this.dataSource, closed.id);
+    await this.mutate(closed.id, async (manager, experiment) => {
       await manager.delete(ExperimentEntity, { id: experiment.id });
       return experiment;
     });

@@ -1,11 +1,12 @@
 import * as net from 'node:net';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ExposureBufferService } from '../../src/assignments/exposure-buffer.service';
 import { KnownAssignments } from '../../src/assignments/known-assignments';
 import { AuthGuard } from '../../src/common/auth/auth.guard';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 import { RateLimitGuard } from '../../src/security/rate-limit.guard';
-import { asAdmin, startTestApp, TestApp } from '../support/test-app';
+import { asAdmin, startTestApp, startTestAppWithDatabase, TestApp } from '../support/test-app';
 
 // Issue 13 item 2 and the "Also bounded" items that live at the HTTP edge (docs/security.md).
 
@@ -304,4 +305,83 @@ describe('USER_CACHE_MB', () => {
     expect(known.maxBytes + buffer.maxBytes).toBeLessThanOrEqual(1024 * 1024);
     expect(buffer.size.bytes).toBeLessThanOrEqual(buffer.maxBytes);
   });
+});
+
+describe('Deleting a large experiment', () => {
+  let t: TestApp & { db: Client };
+  beforeAll(async () => {
+    t = await startTestAppWithDatabase();
+  });
+  afterAll(() => t.close());
+
+  const create = async (key: string) => {
+    const res = await t.http
+      .post('/api/v1/experiments')
+      .set(asAdmin)
+      .send({
+        name: key,
+        key,
+        variants: [
+          { name: 'control', weight: 0.5, config: {} },
+          { name: 'green', weight: 0.5, config: {} },
+        ],
+        metrics: [{ name: 'purchase', type: 'conversion', role: 'primary' }],
+      })
+      .expect(201);
+    await t.http.post(`/api/v1/experiments/${key}/start`).set(asAdmin).expect(200);
+    return res.body.id as string;
+  };
+
+  it("should not stall other experiments' inserts while its 300,000 events go (batches, no long lock)", async () => {
+    const big = await create('big');
+    await create('other');
+    await t.http.post('/api/v1/experiments/other/assign').set(asAdmin).send({ userId: 'o-1' }).expect(200);
+    await t.http.post('/api/v1/experiments/big/assign').set(asAdmin).send({ userId: 'b-0' }).expect(200);
+    await t.http.post('/api/v1/experiments/big/pause').set(asAdmin).expect(200);
+    await t.db.query(
+      `INSERT INTO assignments (experiment_id, user_id, variant, assigned_at)
+       SELECT $1, 'u-' || u, CASE WHEN u % 2 = 0 THEN 'control' ELSE 'green' END, now() FROM generate_series(1, 300000) AS u`,
+      [big],
+    );
+    await t.db.query(
+      `INSERT INTO events (experiment_id, user_id, variant, event_name, value, occurred_at)
+       SELECT $1, 'u-' || u, CASE WHEN u % 2 = 0 THEN 'control' ELSE 'green' END, 'purchase', 1, now() FROM generate_series(1, 300000) AS u`,
+      [big],
+    );
+
+    let done = false;
+    const started = Date.now();
+    const deletion = t.http
+      .delete('/api/v1/experiments/big')
+      .set(asAdmin)
+      .then((res) => {
+        done = true;
+        return { status: res.status, ms: Date.now() - started };
+      });
+    const latencies: number[] = [];
+    let i = 0;
+    while (!done) {
+      const t0 = Date.now();
+      // One statement for both experiments' events, as the micro-batcher shares them.
+      const res = await t.http
+        .post('/api/v1/events/batch')
+        .set(asAdmin)
+        .send({
+          events: [
+            { experiment: 'other', userId: 'o-1', eventName: 'purchase', eventId: `o-${i}` },
+            { experiment: 'big', userId: 'b-0', eventName: 'purchase', eventId: `b-${i++}` },
+          ],
+        });
+      expect({ status: res.status, body: res.status === 200 ? null : res.body }).toEqual({ status: 200, body: null });
+      latencies.push(Date.now() - t0);
+    }
+    const { status, ms } = await deletion;
+    expect(status).toBe(204);
+    process.stdout.write(
+      `delete of 300,000 assignments + 300,000 events: ${ms} ms; ${latencies.length} batches meanwhile, slowest ${Math.max(...latencies)} ms\n`,
+    );
+    expect(Math.max(...latencies)).toBeLessThan(1000);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM events WHERE experiment_id = $1', [big])).rows[0].n).toBe(0);
+    expect((await t.http.get('/api/v1/experiments/big').set(asAdmin)).status).toBe(404);
+  }, 120_000);
 });
