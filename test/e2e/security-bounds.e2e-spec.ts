@@ -305,6 +305,45 @@ describe('USER_CACHE_MB', () => {
     expect(known.maxBytes + buffer.maxBytes).toBeLessThanOrEqual(1024 * 1024);
     expect(buffer.size.bytes).toBeLessThanOrEqual(buffer.maxBytes);
   });
+
+  it('should keep the known assignments within the budget under /decide with random ids (was 200,000 per experiment)', async () => {
+    for (const key of ['cache-2', 'cache-3']) {
+      await t.http
+        .post('/api/v1/experiments')
+        .set(asAdmin)
+        .send({
+          name: key,
+          key,
+          variants: [
+            { name: 'control', weight: 0.5, config: {} },
+            { name: 'green', weight: 0.5, config: {} },
+          ],
+          metrics: [{ name: 'purchase', type: 'conversion', role: 'primary' }],
+        })
+        .expect(201);
+      await t.http.post(`/api/v1/experiments/${key}/start`).set(asAdmin).expect(200);
+    }
+    const fastify = t.app.getHttpAdapter().getInstance();
+    for (let i = 0; i < 1200; i += 20) {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, j) =>
+          fastify.inject({
+            method: 'POST',
+            url: '/api/v1/decide',
+            headers: { ...asAdmin, 'content-type': 'application/json' },
+            payload: { userId: `random-${i + j}-${'r'.repeat(60)}` },
+          }),
+        ),
+      );
+      expect(answers.every((a) => a.statusCode === 200)).toBe(true);
+    }
+    const known = t.app.get(KnownAssignments).size;
+    // 3,600 (experiment, user) pairs seen; the 512 KiB half of USER_CACHE_MB=1 holds fewer.
+    expect(known.bytes).toBeLessThanOrEqual(known.maxBytes);
+    expect(known.maxBytes).toBe(512 * 1024);
+    expect(known.entries).toBeGreaterThan(500);
+    expect(known.entries).toBeLessThan(3600);
+  }, 120_000);
 });
 
 describe('Deleting a large experiment', () => {
