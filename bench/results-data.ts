@@ -11,6 +11,8 @@ export async function seedScale(sql: Client, id: string, users: number, events: 
   if (Number((await sql.query(`SELECT count(*) FROM assignments WHERE experiment_id = $1`, [id])).rows[0].count) > 0) return 0;
   const t0 = performance.now();
   await sql.query(`SET maintenance_work_mem = '512MB'`);
+  // One transaction: an interrupted seeding leaves nothing behind (the check above would skip it for good).
+  await sql.query('BEGIN');
   await sql.query(
     `INSERT INTO assignments (experiment_id, user_id, variant, assigned_at)
      SELECT $1, 'r-' || u, CASE WHEN u % 2 = 0 THEN 'control' ELSE 'treatment' END,
@@ -34,6 +36,7 @@ export async function seedScale(sql: Client, id: string, users: number, events: 
        FROM events WHERE experiment_id = $1 GROUP BY experiment_id, event_name, user_id`,
     [id],
   );
+  await sql.query('COMMIT');
   for (const table of ['assignments', 'events', 'event_user_totals']) await sql.query(`VACUUM ANALYZE ${table}`);
   return performance.now() - t0;
 }
