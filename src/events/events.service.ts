@@ -53,6 +53,8 @@ const BATCH_WRITES = {
   splitOnError: isDataError,
 };
 
+const PARSE_SLICE = 1000;
+
 function acceptsEvents(experiment: Experiment): boolean {
   // Paused experiments keep their users, and those users' outcomes still count.
   return experiment.status === 'running' || experiment.status === 'paused';
@@ -102,11 +104,13 @@ export class EventsService {
     const now = new Date();
     const rejected: BatchResult['rejected'] = [];
     const parsed: { index: number; event: BatchEventInput }[] = [];
-    events.forEach((raw, index) => {
-      const result = parseBatchEvent(raw, now, this.config.eventBackfillDays);
+    for (let index = 0; index < events.length; index++) {
+      const result = parseBatchEvent(events[index], now, this.config.eventBackfillDays);
       if (result.ok) parsed.push({ index, event: result.value });
       else rejected.push({ index, error: describeProblems(result.problems) });
-    });
+      // 10,000 events are checked in slices: other requests get the event loop in between.
+      if (index % PARSE_SLICE === PARSE_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
 
     const experiments = await this.findExperiments([...new Set(parsed.map((p) => p.event.experiment))]);
     const rows: EventRow[] = [];

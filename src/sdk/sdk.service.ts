@@ -147,11 +147,14 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     const now = new Date();
     const rejected: ExposureReport['rejected'] = [];
     const valid: { index: number; input: ExposureInput }[] = [];
-    envelope.value.exposures.forEach((raw, index) => {
-      const parsed = parseExposure(raw, now, this.config.eventBackfillDays);
+    const items = envelope.value.exposures;
+    for (let index = 0; index < items.length; index++) {
+      const parsed = parseExposure(items[index], now, this.config.eventBackfillDays);
       if (parsed.ok) valid.push({ index, input: parsed.value });
       else rejected.push({ index, error: parsed.error });
-    });
+      // Checked in slices of 1,000: other requests get the event loop in between.
+      if (index % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+    }
 
     const experiments = await this.findExperiments([...new Set(valid.map((v) => v.input.experiment))]);
     const outcomes: ExposureOutcome[] = [];
