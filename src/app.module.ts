@@ -34,7 +34,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config, clock),
         LoggerModule.forRoot(loggerModuleParams(logger)),
-        DatabaseModule.forRoot(databaseUrl, config.dbPoolSize),
+        DatabaseModule.forRoot(databaseUrl, config.dbPoolSize, config.dbQueryTimeoutSeconds * 1000),
         MetricsModule,
         HealthModule,
         ExperimentsModule,
@@ -56,7 +56,8 @@ export class AppModule {
         // Rate limiting first: a flood is refused before any token check or database work.
         RateLimitGuard,
         { provide: APP_GUARD, useExisting: RateLimitGuard },
-        { provide: APP_GUARD, useClass: AuthGuard },
+        AuthGuard,
+        { provide: APP_GUARD, useExisting: AuthGuard },
       ],
     };
   }

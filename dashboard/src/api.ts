@@ -111,9 +111,13 @@ export async function probe(token: string | null): Promise<'ok' | 'unauthorized'
   return 'ok';
 }
 
-export function streamUrl(): string {
-  const token = getToken();
-  return withQuery(`${BASE}/stream`, { token });
+/**
+ * The stream's URL with a fresh 60-second ticket (POST /stream/ticket with the token in the header):
+ * the admin token itself never goes into a URL. Throws ApiError (401 when the token is refused).
+ */
+export async function streamUrl(): Promise<string> {
+  const { ticket } = await request<{ ticket: string; expiresAt: string }>('POST', '/stream/ticket');
+  return withQuery(`${BASE}/stream`, { ticket });
 }
 
 const enc = encodeURIComponent;

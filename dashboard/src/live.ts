@@ -3,7 +3,7 @@
  * refetch what they show. `resync` (the server lost its change feed for a while) means "refetch all".
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { streamUrl } from './api';
+import { ApiError, streamUrl } from './api';
 
 export type LiveEventName = 'experiment.changed' | 'rollout.changed' | 'alert.raised' | 'resync';
 export interface LiveEvent {
@@ -24,15 +24,57 @@ function setStatus(next: LiveStatus): void {
   for (const listener of statusListeners) listener(next);
 }
 
-/** (Re)opens the stream with the current token; called after sign-in. */
+/** Bumped on every connect/disconnect, so a ticket fetched for an older connection is dropped. */
+let generation = 0;
+let retryTimer: number | undefined;
+const RETRY_MS = 3000;
+
+/**
+ * (Re)opens the stream with a fresh ticket for the current token; called after sign-in. EventSource
+ * retries by itself with the same URL, whose ticket lives 60 s: once the server refuses it (the
+ * source ends CLOSED), a new ticket is fetched and the stream reopened.
+ */
 export function connectLive(): void {
+  const mine = ++generation;
+  window.clearTimeout(retryTimer);
   source?.close();
+  source = null;
   setStatus('connecting');
-  const es = new EventSource(streamUrl());
+  streamUrl().then(
+    (url) => {
+      if (mine !== generation) return;
+      open(url, mine);
+    },
+    (error: unknown) => {
+      if (mine !== generation) return;
+      // A refused token stays offline (sign-in handles it); anything else is retried.
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) setStatus('offline');
+      else retryLater(mine);
+    },
+  );
+}
+
+function retryLater(mine: number): void {
+  setStatus('connecting');
+  window.clearTimeout(retryTimer);
+  retryTimer = window.setTimeout(() => {
+    if (mine === generation) connectLive();
+  }, RETRY_MS);
+}
+
+function open(url: string, mine: number): void {
+  const es = new EventSource(url);
   source = es;
   es.onopen = () => setStatus('live');
-  // EventSource retries by itself (the server sends `retry:`); a closed one was refused (e.g. 401).
-  es.onerror = () => setStatus(es.readyState === EventSource.CLOSED ? 'offline' : 'connecting');
+  es.onerror = () => {
+    if (es.readyState !== EventSource.CLOSED) {
+      setStatus('connecting');
+      return;
+    }
+    // Refused (typically an expired ticket after a reconnect): start over with a new ticket.
+    es.close();
+    if (mine === generation) retryLater(mine);
+  };
   for (const type of EVENT_NAMES) {
     es.addEventListener(type, (message) => {
       let data: Record<string, unknown> = {};
@@ -48,6 +90,8 @@ export function connectLive(): void {
 }
 
 export function disconnectLive(): void {
+  generation++;
+  window.clearTimeout(retryTimer);
   source?.close();
   source = null;
   setStatus('offline');

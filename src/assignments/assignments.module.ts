@@ -4,11 +4,12 @@ import { AssignmentStore } from './assignment.store';
 import { AssignmentsController } from './assignments.controller';
 import { AssignmentsService } from './assignments.service';
 import { ExposureBufferService } from './exposure-buffer.service';
+import { KnownAssignments } from './known-assignments';
 
 @Module({
   imports: [ExperimentsModule],
   controllers: [AssignmentsController],
-  providers: [AssignmentStore, AssignmentsService, ExposureBufferService],
-  exports: [AssignmentsService, ExposureBufferService],
+  providers: [AssignmentStore, AssignmentsService, ExposureBufferService, KnownAssignments],
+  exports: [AssignmentsService, ExposureBufferService, KnownAssignments],
 })
 export class AssignmentsModule {}

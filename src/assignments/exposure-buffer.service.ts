@@ -1,11 +1,14 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { assignmentKey } from './assignment-decision';
 import { AssignmentStore } from './assignment.store';
+import { userCacheBudget } from './known-assignments';
 
 const FLUSH_INTERVAL_MS = 1000;
 const MAX_ROWS_PER_STATEMENT = 5000;
-// Bounded memory while PostgreSQL is away: beyond this, further increments are dropped and counted.
-const MAX_PENDING_KEYS = 1_000_000;
+/** Bytes charged per pending key besides the key's characters: the entry object and the map's slot. */
+const PENDING_OVERHEAD_BYTES = 150;
 
 interface Pending {
   experimentId: string;
@@ -28,8 +31,16 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private dropped = 0;
+  private pendingBytes = 0;
+  /** Half of USER_CACHE_MB (known-assignments.ts): beyond it, increments for new keys are dropped and counted. */
+  readonly maxBytes: number;
 
-  constructor(private readonly store: AssignmentStore) {}
+  constructor(
+    private readonly store: AssignmentStore,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.maxBytes = userCacheBudget(config).exposureBufferBytes;
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush().catch(() => undefined), FLUSH_INTERVAL_MS);
@@ -48,11 +59,17 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
     if (entry) {
       entry.count += count;
       entry.lastAt = Math.max(entry.lastAt, at);
-    } else if (this.pending.size < MAX_PENDING_KEYS) {
+    } else if (this.pendingBytes + key.length * 2 + PENDING_OVERHEAD_BYTES <= this.maxBytes) {
       this.pending.set(key, { experimentId, userId, count, lastAt: at });
+      this.pendingBytes += key.length * 2 + PENDING_OVERHEAD_BYTES;
     } else {
       this.dropped++;
     }
+  }
+
+  /** Pending keys and the bytes charged for them (at most maxBytes). */
+  get size(): { keys: number; bytes: number } {
+    return { keys: this.pending.size, bytes: this.pendingBytes };
   }
 
   /** Writes everything recorded so far; callers that read exposures call this first. */
@@ -68,6 +85,7 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
   private async write(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
+    this.pendingBytes = 0;
     // A stable order keeps concurrent flushes from several replicas free of deadlocks; the keys'
     // native string order is (experiment, user) order (see assignmentKey).
     const rows = [...batch.keys()].sort().map((key) => batch.get(key)!);
@@ -85,6 +103,7 @@ export class ExposureBufferService implements OnModuleInit, OnApplicationShutdow
           newer.count += row.count;
         } else {
           this.pending.set(key, row);
+          this.pendingBytes += key.length * 2 + PENDING_OVERHEAD_BYTES;
         }
       }
       throw error;

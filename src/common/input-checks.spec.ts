@@ -1,5 +1,13 @@
 import { FieldProblem, InvalidInputError } from './errors';
-import { MAX_USER_ID_LENGTH, optionalObject, parseFlatInput, requiredText } from './input-checks';
+import {
+  checkText,
+  hasLoneSurrogate,
+  LONE_SURROGATE_PROBLEM,
+  MAX_USER_ID_LENGTH,
+  optionalObject,
+  parseFlatInput,
+  requiredText,
+} from './input-checks';
 
 const FIELDS = { userId: requiredText(MAX_USER_ID_LENGTH), attributes: optionalObject };
 
@@ -130,5 +138,20 @@ describe(parseFlatInput.name, () => {
       const error = refusal(raw);
       expect(error.message).toBe(InvalidInputError.fromProblems(error.details ?? []).message);
     });
+  });
+});
+
+describe('lone UTF-16 surrogates (issue 13)', () => {
+  it.each(['\uD800', 'a\uDFFFb', 'x\uDBFF', '\uDC00\uD800'])('should refuse %j, which PostgreSQL would store as U+FFFD', (value) => {
+    const problems: { field: string; problem: string }[] = [];
+    checkText(problems, 'userId', value, 256, true);
+    expect(problems).toEqual([{ field: 'userId', problem: LONE_SURROGATE_PROBLEM }]);
+  });
+
+  it('should accept a well-formed pair (an emoji)', () => {
+    const problems: { field: string; problem: string }[] = [];
+    checkText(problems, 'userId', 'user-\uD83D\uDE00', 256, true);
+    expect(problems).toEqual([]);
+    expect(hasLoneSurrogate('\uD83D\uDE00')).toBe(false);
   });
 });

@@ -26,8 +26,22 @@ export function checkText(problems: FieldProblem[], field: string, value: unknow
     problems.push({ field, problem: `must be 1 to ${max} characters long` });
   } else if (value.includes('\u0000')) {
     problems.push({ field, problem: NUL_PROBLEM });
+  } else if (hasLoneSurrogate(value)) {
+    problems.push({ field, problem: LONE_SURROGATE_PROBLEM });
   }
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * An unpaired UTF-16 surrogate (JSON allows "\ud800"): UTF-8 cannot encode it, so PostgreSQL would
+ * store U+FFFD instead and two different ids would collide. Refused up front.
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+export const LONE_SURROGATE_PROBLEM = 'must not contain an unpaired UTF-16 surrogate (\\uD800-\\uDFFF)';
 
 /** PostgreSQL text and jsonb cannot hold U+0000: refused up front, with the field named. */
 export const NUL_PROBLEM = 'must not contain the NUL character (\\u0000)';

@@ -4,8 +4,8 @@ import pino, { type Logger as PinoInstance } from 'pino';
 import type { LogLevel } from '../config/app-config';
 
 /**
- * Replaces the value of `token` in a logged URL's query string (the event stream accepts
- * `?token=`): tokens are never logged. Keys are compared decoded, as the query parser reads them,
+ * Replaces the values of `token` and `ticket` in a logged URL's query string (the event stream takes a
+ * `?ticket=`; older clients may still send `?token=`): neither is ever logged. Keys are compared decoded, as the query parser reads them,
  * so `?%74oken=` is redacted too.
  */
 export function redactUrl(url: string | undefined): string | undefined {
@@ -17,7 +17,7 @@ export function redactUrl(url: string | undefined): string | undefined {
     .map((pair) => {
       const equals = pair.indexOf('=');
       const key = equals < 0 ? pair : pair.slice(0, equals);
-      return decodedKey(key) === 'token' ? `${key}=[redacted]` : pair;
+      return ['token', 'ticket'].includes(decodedKey(key)) ? `${key}=[redacted]` : pair;
     });
   return `${url.slice(0, queryStart)}?${pairs.join('&')}`;
 }

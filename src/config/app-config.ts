@@ -1,3 +1,4 @@
+import * as ipaddr from 'ipaddr.js';
 import * as path from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -32,7 +33,21 @@ export interface AppConfig {
   /** Where people reach the dashboard, for links in notifications. */
   publicUrl: string | null;
   analysisTickSeconds: number;
+  /** Fastify's trustProxy: false (socket address), true, a hop count, or addresses/CIDRs of trusted proxies. */
+  trustProxy: TrustProxy;
+  /** Failed authentications (missing or invalid token) per socket address per minute before 429. */
+  authFailuresPerMinute: number;
+  /** Oldest accepted event timestamp, in days before now. */
+  eventBackfillDays: number;
+  /** Memory budget of all per-user caches (known assignments, exposure buffer keys), in MiB. */
+  userCacheMb: number;
+  /** Whole-request (headers and body) deadline; a body trickled slowly is cut off after it. */
+  requestTimeoutSeconds: number;
+  /** PostgreSQL statement deadline on the pool (pg's query_timeout). */
+  dbQueryTimeoutSeconds: number;
 }
+
+export type TrustProxy = boolean | number | string[];
 
 export class ConfigError extends Error {}
 
@@ -140,6 +155,35 @@ function checkToken(name: string, token: string, production: boolean): void {
   }
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: unset/false → socket address; true; a hop count; or comma-separated IPs/CIDRs (or loopback, linklocal, uniquelocal). */
+function trustProxy(env: Env, name: string): TrustProxy {
+  const raw = present(env, name);
+  if (raw === undefined) return false;
+  const lower = raw.toLowerCase();
+  if (['false', 'off', 'no'].includes(lower)) return false;
+  if (['true', 'on', 'yes'].includes(lower)) return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 32) throw new ConfigError(`${name} as a hop count must be from 1 to 32, got "${raw}"`);
+    return hops;
+  }
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const ok = PROXY_NAMES.includes(entry) || ipaddr.isValid(entry) || (entry.includes('/') && ipaddr.isValidCIDR(entry));
+    if (!ok) {
+      throw new ConfigError(
+        `${name} must be true, false, a hop count, or comma-separated IP addresses / CIDRs (e.g. 10.0.0.0/8,127.0.0.1), got "${entry}"`,
+      );
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
   const production = nodeEnv === 'production';
@@ -204,5 +248,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhookTimeoutSeconds: seconds(env, 'WEBHOOK_TIMEOUT_SECONDS', 10, 300),
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']),
     analysisTickSeconds: integer(env, 'ANALYSIS_TICK_SECONDS', 300, 10, 86400),
+    trustProxy: trustProxy(env, 'TRUST_PROXY'),
+    authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 60, 1, 1_000_000),
+    eventBackfillDays: integer(env, 'EVENT_BACKFILL_DAYS', 90, 1, 3650),
+    userCacheMb: integer(env, 'USER_CACHE_MB', 64, 1, 65536),
+    requestTimeoutSeconds: integer(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 3600),
+    dbQueryTimeoutSeconds: integer(env, 'DB_QUERY_TIMEOUT_SECONDS', 60, 1, 86400),
   };
 }

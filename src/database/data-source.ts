@@ -6,7 +6,14 @@ import { SnakeNamingStrategy } from './snake-naming.strategy';
 const MIGRATIONS_GLOB = path.join(__dirname, '..', '..', 'migrations', '*.{js,ts}');
 const ENTITIES_GLOB = path.join(__dirname, '..', '**', '*.entity.{js,ts}');
 
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+/** TCP keepalive on every connection: a peer that vanished (NAT or firewall drop) is noticed in about a minute, not hours. */
+export const KEEPALIVE = { keepAlive: true, keepAliveInitialDelayMillis: 10_000 } as const;
+
+/**
+ * `queryTimeoutMs` (pg's client-side query_timeout) bounds a query on a connection that went
+ * silent, which statement_timeout (enforced by the server) cannot.
+ */
+export function dataSourceOptions(url: string, poolSize = 10, queryTimeoutMs?: number): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -24,6 +31,8 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
       statement_timeout: 30000,
       idle_in_transaction_session_timeout: 60000,
       application_name: 'experimentation-service',
+      ...KEEPALIVE,
+      ...(queryTimeoutMs === undefined ? {} : { query_timeout: queryTimeoutMs }),
     },
   };
 }

@@ -8,12 +8,12 @@ import { WriteAndPublish } from './write-and-publish';
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(url: string, poolSize: number): DynamicModule {
+  static forRoot(url: string, poolSize: number, queryTimeoutMs?: number): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(url, poolSize),
+          ...dataSourceOptions(url, poolSize, queryTimeoutMs),
           // Entities are registered by the feature modules whose stores inject their repositories (TypeOrmModule.forFeature).
           entities: [],
           autoLoadEntities: true,

@@ -130,7 +130,7 @@ const INIT_JS = `window.onload = function () {
     url: prefix + '/${DOCS_JSON_PATH}',
     dom_id: '#swagger-ui',
     deepLinking: true,
-    persistAuthorization: true,
+    persistAuthorization: false,
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     layout: 'BaseLayout'

@@ -82,9 +82,28 @@ describe('normalizeEvent', () => {
     expect(!result.ok && result.problems.map((p) => p.field)).toEqual([field]);
   });
 
-  it('should accept a timestamp exactly 5 minutes ahead and any past one', () => {
+  it('should accept a timestamp exactly 5 minutes ahead and one exactly EVENT_BACKFILL_DAYS old', () => {
     expect(normalizeEvent({ userId: 'u', eventName: 'a', timestamp: '2026-11-23T10:05:00Z' }, NOW).ok).toBe(true);
-    expect(normalizeEvent({ userId: 'u', eventName: 'a', timestamp: '2020-01-01T00:00:00Z' }, NOW).ok).toBe(true);
+    expect(normalizeEvent({ userId: 'u', eventName: 'a', timestamp: '2026-08-25T10:00:00Z' }, NOW).ok).toBe(true);
+    expect(normalizeEvent({ userId: 'u', eventName: 'a', timestamp: '2025-11-23T10:00:00Z' }, NOW, undefined, 365).ok).toBe(true);
+  });
+
+  // Issue 13 item 3: year 0001 was accepted, and 20,000 daily points froze /results/timeseries.
+  it.each(['0001-01-01T00:00:00Z', '2020-01-01T00:00:00Z', '2026-08-25T09:59:59Z'])('should refuse %s, older than 90 days', (timestamp) => {
+    const result = normalizeEvent({ userId: 'u', eventName: 'a', timestamp }, NOW);
+    expect(!result.ok && result.problems).toEqual([
+      { field: 'timestamp', problem: 'must not be more than 90 days in the past (EVENT_BACKFILL_DAYS)' },
+    ]);
+  });
+
+  // Issue 13 item 4: 1e155 was accepted and made /results fail for the experiment for good.
+  it.each([1e155, -1e13, 1e12 + 1])('should refuse value %d, naming the field', (value) => {
+    const result = normalizeEvent({ userId: 'u', eventName: 'a', value }, NOW);
+    expect(!result.ok && result.problems).toEqual([{ field: 'value', problem: 'must be between -1e12 and 1e12' }]);
+  });
+
+  it.each([1e12, -1e12, 0, 19.99])('should accept value %d', (value) => {
+    expect(normalizeEvent({ userId: 'u', eventName: 'a', value }, NOW).ok).toBe(true);
   });
 
   it('should name the route fields of the conversions form', () => {

@@ -7,7 +7,29 @@ import { checkObject, checkText, isPlainObject, MAX_USER_ID_LENGTH, NUL_PROBLEM 
  * routes use the same normalisation after their DTO has checked the types.
  */
 export const MAX_BATCH_EVENTS = 10_000;
+/** Distinct experiments one batch may name (events and SDK exposures); items naming more are rejected one by one. */
+export const MAX_BATCH_EXPERIMENTS = 100;
+export const TOO_MANY_EXPERIMENTS = `names more than ${MAX_BATCH_EXPERIMENTS} distinct experiments in one batch: send it in another batch`;
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/** Oldest accepted timestamp by default, in days before now (EVENT_BACKFILL_DAYS; docs/security.md). */
+export const DEFAULT_EVENT_BACKFILL_DAYS = 90;
+/** |value| above this is refused: sums of up to billions of such values stay exact enough in float64 and numeric. */
+export const MAX_ABS_EVENT_VALUE = 1e12;
+const DAY_MS = 86_400_000;
+
+/** Why a client timestamp falls outside [now − backfillDays, now + 5 min], or null when inside. */
+export function timestampWindowProblem(at: Date, now: Date, backfillDays: number): string | null {
+  if (at.getTime() - now.getTime() > MAX_FUTURE_SKEW_MS) return 'must not be more than 5 minutes in the future';
+  if (now.getTime() - at.getTime() > backfillDays * DAY_MS) {
+    return `must not be more than ${backfillDays} days in the past (EVENT_BACKFILL_DAYS)`;
+  }
+  return null;
+}
+
+/** Why an event value is out of bounds, or null. */
+export function valueProblem(value: number): string | null {
+  return Math.abs(value) > MAX_ABS_EVENT_VALUE ? 'must be between -1e12 and 1e12' : null;
+}
 export const MAX_PROPERTIES_JSON_LENGTH = 16 * 1024;
 export const MAX_EVENT_NAME_LENGTH = 200;
 export const MAX_EVENT_ID_LENGTH = 200;
@@ -115,6 +137,7 @@ export function normalizeEvent(
   fields: RawEventFields,
   now: Date,
   names: { eventName: string; properties: string } = { eventName: 'eventName', properties: 'properties' },
+  backfillDays = DEFAULT_EVENT_BACKFILL_DAYS,
 ): Parsed<EventInput> {
   const problems: FieldProblem[] = [];
   // null means "not sent" for the optional fields (class-validator's @IsOptional lets it through).
@@ -143,11 +166,16 @@ export function normalizeEvent(
     const parsed = parseTimestamp(timestamp);
     if (parsed === null) {
       problems.push({ field: 'timestamp', problem: 'must be an ISO-8601 date-time with a time zone, e.g. 2026-11-23T10:00:00.000Z' });
-    } else if (parsed.getTime() - now.getTime() > MAX_FUTURE_SKEW_MS) {
-      problems.push({ field: 'timestamp', problem: 'must not be more than 5 minutes in the future' });
     } else {
-      occurredAt = parsed;
+      const outside = timestampWindowProblem(parsed, now, backfillDays);
+      if (outside !== null) problems.push({ field: 'timestamp', problem: outside });
+      else occurredAt = parsed;
     }
+  }
+
+  if (fields.value !== undefined && Number.isFinite(fields.value)) {
+    const outOfRange = valueProblem(fields.value);
+    if (outOfRange !== null) problems.push({ field: 'value', problem: outOfRange });
   }
 
   if (problems.length > 0 || eventName === undefined) return { ok: false, problems };
@@ -199,13 +227,13 @@ export function checkEventFields(problems: FieldProblem[], raw: Record<string, u
  * Checks one element of `POST /events/batch` by hand (the same rules as the track route), without
  * rejecting the whole batch.
  */
-export function parseBatchEvent(raw: unknown, now: Date): Parsed<BatchEventInput> {
+export function parseBatchEvent(raw: unknown, now: Date, backfillDays = DEFAULT_EVENT_BACKFILL_DAYS): Parsed<BatchEventInput> {
   if (!isPlainObject(raw)) return { ok: false, problems: [{ field: 'event', problem: 'must be an object' }] };
   const problems: FieldProblem[] = [];
   checkEventFields(problems, raw, 'experiment');
   if (problems.length > 0) return { ok: false, problems };
 
-  const normalized = normalizeEvent(raw as unknown as RawEventFields, now);
+  const normalized = normalizeEvent(raw as unknown as RawEventFields, now, undefined, backfillDays);
   if (!normalized.ok) return normalized;
   // Set in place rather than copied: this runs for every event of a batch.
   (normalized.value as BatchEventInput).experiment = raw.experiment as string;

@@ -1,7 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../common/auth/access.decorator';
 import { InvalidInputError } from '../common/errors';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { BatchDto, ConversionDto, TrackEventDto } from './dto/track-event.dto';
 import { EventInput, normalizeEvent, Parsed } from './event-input';
 import { EventsService } from './events.service';
@@ -17,7 +19,10 @@ function valid(parsed: Parsed<EventInput>): EventInput {
 @Access('client')
 @Controller('api/v1')
 export class EventsController {
-  constructor(private readonly events: EventsService) {}
+  constructor(
+    private readonly events: EventsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   // Static segment: Fastify matches it before any `experiments/:idOrKey` route.
   @Post('experiments/conversions')
@@ -37,6 +42,7 @@ export class EventsController {
         },
         new Date(),
         { eventName: 'metricName', properties: 'metadata' },
+        this.config.eventBackfillDays,
       ),
     );
     const { experiment, variant, duplicate } = await this.events.track(dto.experimentId, event);
@@ -56,7 +62,7 @@ export class EventsController {
   @ApiOperation({ summary: 'Record one event of an assigned user; a repeated eventId is stored once' })
   @ApiAcceptedResponse({ type: TrackResponse })
   async track(@Param('idOrKey') idOrKey: string, @Body() dto: TrackEventDto): Promise<TrackResponse> {
-    const event = valid(normalizeEvent(dto, new Date()));
+    const event = valid(normalizeEvent(dto, new Date(), undefined, this.config.eventBackfillDays));
     const { variant, duplicate } = await this.events.track(idOrKey, event);
     return { status: 'recorded', variant, duplicate };
   }

@@ -1,14 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ExposureBufferService } from '../assignments/exposure-buffer.service';
 import { ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
 import { isDataError } from '../common/database-errors';
 import { isPlainObject } from '../common/input-checks';
 import { MicroBatcher } from '../common/micro-batcher';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import type { Experiment } from '../experiments/experiment.model';
 import { MetricsService } from '../metrics/metrics.service';
 import { EventRow, EventStore, RowOutcome } from './event.store';
-import { BatchEventInput, describeProblems, EventInput, MAX_BATCH_EVENTS, parseBatchEvent } from './event-input';
+import {
+  BatchEventInput,
+  describeProblems,
+  EventInput,
+  MAX_BATCH_EVENTS,
+  MAX_BATCH_EXPERIMENTS,
+  parseBatchEvent,
+  TOO_MANY_EXPERIMENTS,
+} from './event-input';
 import { buildEventCounts, EventCountsResponse } from './event-counts';
 
 export interface TrackResult {
@@ -25,7 +35,6 @@ export interface BatchResult {
 
 // Label for event names an experiment does not declare: keeps the Prometheus series bounded.
 const UNDECLARED_EVENT_LABEL = '_other';
-const CATALOG_LOOKUP_CONCURRENCY = 8;
 /**
  * Event writes of concurrent requests arriving while earlier ingest statements are in flight share
  * the next one (group commit, as new-user assigns do): one round trip for many requests, each
@@ -43,6 +52,8 @@ const BATCH_WRITES = {
   maxWeight: 2 * MAX_BATCH_EVENTS,
   splitOnError: isDataError,
 };
+
+const PARSE_SLICE = 1000;
 
 function acceptsEvents(experiment: Experiment): boolean {
   // Paused experiments keep their users, and those users' outcomes still count.
@@ -66,6 +77,7 @@ export class EventsService {
     private readonly store: EventStore,
     private readonly exposures: ExposureBufferService,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** One event (track and conversions): 404 / 409 / 400 "User not in experiment" as the contract says. */
@@ -96,11 +108,13 @@ export class EventsService {
     const now = new Date();
     const rejected: BatchResult['rejected'] = [];
     const parsed: { index: number; event: BatchEventInput }[] = [];
-    events.forEach((raw, index) => {
-      const result = parseBatchEvent(raw, now);
+    for (let index = 0; index < events.length; index++) {
+      const result = parseBatchEvent(events[index], now, this.config.eventBackfillDays);
       if (result.ok) parsed.push({ index, event: result.value });
       else rejected.push({ index, error: describeProblems(result.problems) });
-    });
+      // 10,000 events are checked in slices: other requests get the event loop in between.
+      if (index % PARSE_SLICE === PARSE_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
 
     const experiments = await this.findExperiments([...new Set(parsed.map((p) => p.event.experiment))]);
     const rows: EventRow[] = [];
@@ -108,7 +122,10 @@ export class EventsService {
     for (const { index, event } of parsed) {
       const experiment = experiments.get(event.experiment);
       if (!experiment) {
-        rejected.push({ index, error: `Experiment ${event.experiment} not found` });
+        rejected.push({
+          index,
+          error: experiments.has(event.experiment) ? `Experiment ${event.experiment} not found` : `Event ${TOO_MANY_EXPERIMENTS}`,
+        });
       } else if (!acceptsEvents(experiment)) {
         rejected.push({ index, error: closedMessage(experiment) });
       } else {
@@ -185,17 +202,14 @@ export class EventsService {
   }
 
   /** Experiments by the id or key each event names (cached by the catalog; unknown → absent). */
-  private async findExperiments(refs: string[]): Promise<Map<string, Experiment>> {
-    const found = new Map<string, Experiment>();
-    for (let i = 0; i < refs.length; i += CATALOG_LOOKUP_CONCURRENCY) {
-      const chunk = refs.slice(i, i + CATALOG_LOOKUP_CONCURRENCY);
-      const experiments = await Promise.all(chunk.map((ref) => this.catalog.find(ref)));
-      chunk.forEach((ref, j) => {
-        const experiment = experiments[j];
-        if (experiment) found.set(ref, experiment);
-      });
-    }
-    return found;
+  /**
+   * The experiments a batch names, resolved with ONE query; at most MAX_BATCH_EXPERIMENTS distinct
+   * names per batch (the items naming others are rejected one by one, not looked up).
+   */
+  private async findExperiments(refs: string[]): Promise<Map<string, Experiment | null>> {
+    const allowed = refs.slice(0, MAX_BATCH_EXPERIMENTS);
+    const found = await this.catalog.findMany(allowed);
+    return new Map(allowed.map((ref) => [ref, found.get(ref) ?? null]));
   }
 
   /** One statement for the rows of several requests; each gets its own outcomes back, in order. */

@@ -57,6 +57,30 @@ export class ExperimentCatalogService implements OnModuleDestroy {
     return experiment;
   }
 
+  /** Many references at once: cached ones from memory, all the others with ONE query. */
+  async findMany(refs: readonly string[]): Promise<Map<string, Experiment>> {
+    const found = new Map<string, Experiment>();
+    const missing: string[] = [];
+    const now = Date.now();
+    for (const ref of new Set(refs)) {
+      const cached = this.byIdOrKey.get(ref);
+      if (cached && now - cached.loadedAt < MAX_AGE_MS) found.set(ref, cached.experiment);
+      else missing.push(ref);
+    }
+    if (missing.length === 0) return found;
+    const generation = this.generation;
+    const loaded = await this.store.findMany(missing);
+    for (const [ref, experiment] of loaded) {
+      found.set(ref, experiment);
+      if (generation === this.generation) {
+        const entry = { experiment, loadedAt: Date.now() };
+        this.byIdOrKey.set(experiment.id, entry);
+        this.byIdOrKey.set(experiment.key, entry);
+      }
+    }
+    return found;
+  }
+
   async listRunning(): Promise<Experiment[]> {
     if (this.running && Date.now() - this.running.loadedAt < MAX_AGE_MS) return this.running.experiments;
     const generation = this.generation;

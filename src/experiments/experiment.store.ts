@@ -9,6 +9,10 @@ import { ExperimentHistoryEntity } from './experiment-history.entity';
 import type { ExperimentStatus } from './experiment.model';
 import { ExperimentEntity } from './experiment.entity';
 
+/** The big per-experiment tables (none references another, so any order works). */
+const PURGED_TABLES = ['events', 'event_user_totals', 'assignments'] as const;
+export const PURGE_BATCH_ROWS = 5000;
+
 export interface ExperimentHistoryRow {
   action: string;
   from: ExperimentStatus | null;
@@ -45,6 +49,26 @@ export class ExperimentStore {
     return found.find((e) => e.id === idOrKey.toLowerCase()) ?? found[0] ?? null;
   }
 
+  /**
+   * Resolves many `:idOrKey` references with ONE query (the same precedence as find: an id match wins
+   * over a key match). References that match nothing are absent from the map.
+   */
+  async findMany(refs: readonly string[]): Promise<Map<string, ExperimentEntity>> {
+    const found = new Map<string, ExperimentEntity>();
+    if (refs.length === 0) return found;
+    const ids = [...new Set(refs.filter(isUuid).map((ref) => ref.toLowerCase()))];
+    const query = this.experiments.createQueryBuilder('e').where('e.key IN (:...keys)', { keys: [...new Set(refs)] });
+    if (ids.length > 0) query.orWhere('e.id IN (:...ids)', { ids });
+    const rows = await query.getMany();
+    const byId = new Map(rows.map((e) => [e.id, e]));
+    const byKey = new Map(rows.map((e) => [e.key, e]));
+    for (const ref of refs) {
+      const experiment = (isUuid(ref) ? byId.get(ref.toLowerCase()) : undefined) ?? byKey.get(ref);
+      if (experiment) found.set(ref, experiment);
+    }
+    return found;
+  }
+
   async page(query: { status?: ExperimentStatus; limit?: number; offset?: number }): Promise<Page<ExperimentEntity>> {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
@@ -68,6 +92,32 @@ export class ExperimentStore {
 
   async save(tx: EntityManager, experiment: ExperimentEntity): Promise<ExperimentEntity> {
     return this.repo(tx).save(experiment);
+  }
+
+  /**
+   * Deletes an experiment's rows in short statements of `batchRows` each (each its own implicit
+   * transaction, outside any write), so deleting a 10M-event experiment never holds a lock on its
+   * experiment row for minutes: the shared insert statements of other experiments (which take KEY
+   * SHARE locks on every experiment row they reference) are never stalled behind it. Returns the rows deleted.
+   */
+  async purgeRows(experimentId: string, batchRows = PURGE_BATCH_ROWS): Promise<number> {
+    let total = 0;
+    for (const table of PURGED_TABLES) {
+      for (;;) {
+        const [, deleted] = (await this.experiments.manager.query(
+          `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE experiment_id = $1 LIMIT $2))`,
+          [experimentId, batchRows],
+        )) as [unknown, number];
+        total += deleted;
+        if (deleted < batchRows) break;
+      }
+    }
+    return total;
+  }
+
+  /** Marks an experiment completed without history (the first step of a delete: nothing new enrols or records). */
+  async close(tx: EntityManager, id: string): Promise<void> {
+    await this.repo(tx).update({ id }, { status: 'completed' });
   }
 
   async delete(tx: EntityManager, id: string): Promise<void> {

@@ -125,8 +125,14 @@ export class ExperimentsService {
     }
   }
 
+  /**
+   * In three steps, none holding a lock for long (issue 13): (1) the experiment is closed
+   * (completed: it accepts no more events, and completed is final, so nothing can reopen it while
+   * its data goes); (2) its events, totals and assignments are deleted in short batches; (3) the row
+   * itself is deleted (the cascade has little left). Interrupted, a repeated DELETE finishes the job.
+   */
   async remove(idOrKey: string): Promise<void> {
-    await this.mutate(idOrKey, async ({ tx }, experiment) => {
+    const closed = await this.mutate(idOrKey, async ({ tx }, experiment) => {
       if (experiment.status === 'running') {
         throw new ConflictError(
           `Experiment ${experiment.key} is running: pause or complete it before deleting`,
@@ -135,6 +141,13 @@ export class ExperimentsService {
           'EXPERIMENT_RUNNING',
         );
       }
+      // Closed first (nothing enrols or records any more), its rows purged in short batches outside any
+      // transaction, then the row itself deleted: a large experiment never stalls other experiments' inserts.
+      if (experiment.status !== 'completed') await this.store.close(tx, experiment.id);
+      return experiment;
+    });
+    await this.store.purgeRows(closed.id);
+    await this.mutate(closed.id, async ({ tx }, experiment) => {
       await this.store.delete(tx, experiment.id);
       return experiment;
     });

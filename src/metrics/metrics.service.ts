@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { EventLoopBusyMonitor } from './event-loop-busy';
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -10,7 +11,7 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
  * model versions, never user ids or raw URLs.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements OnModuleDestroy {
   readonly registry = new Registry();
 
   readonly experimentsTotal = new Gauge({
@@ -92,8 +93,37 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly eventLoop = new EventLoopBusyMonitor();
+  private eventLoopFigures: { busyMs: number; delayMs: number } | null = null;
+
+  /** Read together at each scrape (the monitor resets on read): the longest own-CPU stretch and wall gap between two loop turns. */
+  readonly eventLoopBusyMax = new Gauge({
+    name: 'experimentation_event_loop_busy_max_seconds',
+    help: 'Longest CPU time the process spent between two event-loop turns since the previous scrape (its own blocking work, not host load)',
+    registers: [this.registry],
+    collect: () => {
+      this.eventLoopFigures = this.eventLoop.take();
+      this.eventLoopBusyMax.set(this.eventLoopFigures.busyMs / 1000);
+    },
+  });
+
+  readonly eventLoopGapMax = new Gauge({
+    name: 'experimentation_event_loop_gap_max_seconds',
+    help: 'Longest wall-clock gap between two event-loop turns since the previous scrape (includes time the host did not schedule the process)',
+    registers: [this.registry],
+    collect: () => {
+      this.eventLoopGapMax.set((this.eventLoopFigures ?? this.eventLoop.take()).delayMs / 1000);
+      this.eventLoopFigures = null;
+    },
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.eventLoop.start();
+  }
+
+  onModuleDestroy(): void {
+    this.eventLoop.stop();
   }
 
   /**

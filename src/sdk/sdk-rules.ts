@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AssignPlan } from '../assignments/assignment-decision';
 import type { FieldProblem } from '../common/errors';
 import { checkText, isPlainObject, MAX_USER_ID_LENGTH } from '../common/input-checks';
-import { describeProblems, MAX_FUTURE_SKEW_MS, parseTimestamp } from '../events/event-input';
+import { DEFAULT_EVENT_BACKFILL_DAYS, describeProblems, parseTimestamp, timestampWindowProblem } from '../events/event-input';
 import type { Experiment } from '../experiments/experiment.model';
 import type { DefinedExperiment, DefinedRollout, Definitions, ExposureCorrection, ExposureReport } from '../../sdk/src/definitions';
 
@@ -83,7 +83,7 @@ export type ParsedExposure = { ok: true; value: ExposureInput } | { ok: false; e
 const EXPOSURE_FIELDS = new Set(['experiment', 'userId', 'variant', 'count', 'at']);
 
 /** Checks one exposure by hand (one bad item must not reject the batch). */
-export function parseExposure(raw: unknown, now: Date): ParsedExposure {
+export function parseExposure(raw: unknown, now: Date, backfillDays = DEFAULT_EVENT_BACKFILL_DAYS): ParsedExposure {
   if (!isPlainObject(raw)) return { ok: false, error: 'exposure must be an object' };
   const problems: FieldProblem[] = [];
   for (const key in raw) if (!EXPOSURE_FIELDS.has(key)) problems.push({ field: key, problem: 'is not a known field' });
@@ -98,9 +98,11 @@ export function parseExposure(raw: unknown, now: Date): ParsedExposure {
   if (raw.at !== undefined && raw.at !== null) {
     const parsed = typeof raw.at === 'string' && raw.at.length <= 100 ? parseTimestamp(raw.at) : null;
     if (parsed === null) problems.push({ field: 'at', problem: 'must be an ISO-8601 date-time with a time zone' });
-    else if (parsed.getTime() - now.getTime() > MAX_FUTURE_SKEW_MS)
-      problems.push({ field: 'at', problem: 'must not be more than 5 minutes in the future' });
-    else at = parsed;
+    else {
+      const outside = timestampWindowProblem(parsed, now, backfillDays);
+      if (outside !== null) problems.push({ field: 'at', problem: outside });
+      else at = parsed;
+    }
   }
   if (problems.length > 0) return { ok: false, error: describeProblems(problems) };
   return {

@@ -1,7 +1,11 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { planAssignment, assignmentKey } from '../assignments/assignment-decision';
 import { ExposureBufferService } from '../assignments/exposure-buffer.service';
+import { KnownAssignments } from '../assignments/known-assignments';
 import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../common/errors';
+import type { AppConfig } from '../config/app-config';
+import { MAX_BATCH_EXPERIMENTS, TOO_MANY_EXPERIMENTS } from '../events/event-input';
+import { APP_CONFIG } from '../config/config.module';
 import { ChangeFeedService } from '../database/change-feed.service';
 import { ExperimentCatalogService } from '../experiments/experiment-catalog.service';
 import type { Experiment } from '../experiments/experiment.model';
@@ -33,10 +37,7 @@ export interface DefinitionsSnapshot {
  * replica's ETag within a second either way. A rebuild is two small queries.
  */
 const MAX_AGE_MS = 1000;
-const CATALOG_LOOKUP_CONCURRENCY = 8;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
-/** Users whose assignment this replica has seen, per experiment (as the assign route keeps them); the bound keeps memory flat. */
-const KNOWN_PER_EXPERIMENT = 200_000;
 /** A retried report within this window is recognised by its batchId. */
 const BATCH_ID_RETENTION_HOURS = 24;
 
@@ -49,7 +50,6 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: () => void;
   private pruneTimer: NodeJS.Timeout | null = null;
-  private readonly known = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly store: SdkStore,
@@ -58,12 +58,11 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     private readonly exposures: ExposureBufferService,
     private readonly metrics: MetricsService,
     changes: ChangeFeedService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly known: KnownAssignments,
   ) {
     this.unsubscribe = changes.subscribe((change) => {
       if (change !== 'resync' && change.entity === 'alert') return;
-      // A deleted experiment takes its assignments with it.
-      if (change === 'resync') this.known.clear();
-      else if (change.entity === 'experiment') this.known.delete(change.id);
       this.generation++;
       this.cached = null;
       for (const listener of this.listeners) listener();
@@ -148,11 +147,14 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     const now = new Date();
     const rejected: ExposureReport['rejected'] = [];
     const valid: { index: number; input: ExposureInput }[] = [];
-    envelope.value.exposures.forEach((raw, index) => {
-      const parsed = parseExposure(raw, now);
+    const items = envelope.value.exposures;
+    for (let index = 0; index < items.length; index++) {
+      const parsed = parseExposure(items[index], now, this.config.eventBackfillDays);
       if (parsed.ok) valid.push({ index, input: parsed.value });
       else rejected.push({ index, error: parsed.error });
-    });
+      // Checked in slices of 1,000: other requests get the event loop in between.
+      if (index % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+    }
 
     const experiments = await this.findExperiments([...new Set(valid.map((v) => v.input.experiment))]);
     const outcomes: ExposureOutcome[] = [];
@@ -162,7 +164,10 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     for (const { index, input } of valid) {
       const experiment = experiments.get(input.experiment);
       if (!experiment) {
-        rejected.push({ index, error: `Experiment ${input.experiment} not found` });
+        rejected.push({
+          index,
+          error: experiments.has(input.experiment) ? `Experiment ${input.experiment} not found` : `Exposure ${TOO_MANY_EXPERIMENTS}`,
+        });
         continue;
       }
       if (!experiment.variants.some((v) => v.name === input.variant)) {
@@ -176,7 +181,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
       }
       pending.push({ index, input, experiment });
       // Rows never change once written: a user this replica has seen needs no statement.
-      const seen = this.known.get(experiment.id)?.get(input.userId);
+      const seen = this.known.get(experiment.id, input.userId);
       if (seen !== undefined) known.set(assignmentKey(experiment.id, input.userId), { variant: seen, inserted: false });
       else writes.push({ experimentId: experiment.id, userId: input.userId, enrolVariant: plan.enrolVariant });
     }
@@ -209,13 +214,7 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
   }
 
   private remember(experimentId: string, userId: string, variant: string): void {
-    let users = this.known.get(experimentId);
-    if (!users) {
-      users = new Map();
-      this.known.set(experimentId, users);
-    }
-    if (users.size >= KNOWN_PER_EXPERIMENT) users.clear();
-    users.set(userId, variant);
+    this.known.set(experimentId, userId, variant);
   }
 
   async lookup(body: unknown): Promise<AssignmentLookup> {
@@ -230,16 +229,13 @@ export class SdkService implements OnModuleInit, OnModuleDestroy {
     return { experimentId: experiment.id, assignments };
   }
 
-  private async findExperiments(refs: string[]): Promise<Map<string, Experiment>> {
-    const found = new Map<string, Experiment>();
-    for (let i = 0; i < refs.length; i += CATALOG_LOOKUP_CONCURRENCY) {
-      const chunk = refs.slice(i, i + CATALOG_LOOKUP_CONCURRENCY);
-      const experiments = await Promise.all(chunk.map((ref) => this.experiments.find(ref)));
-      chunk.forEach((ref, j) => {
-        const experiment = experiments[j];
-        if (experiment) found.set(ref, experiment);
-      });
-    }
-    return found;
+  /**
+   * The experiments a batch names, resolved with ONE query; at most MAX_BATCH_EXPERIMENTS distinct
+   * names per batch (the items naming others are rejected one by one, not looked up).
+   */
+  private async findExperiments(refs: string[]): Promise<Map<string, Experiment | null>> {
+    const allowed = refs.slice(0, MAX_BATCH_EXPERIMENTS);
+    const found = await this.experiments.findMany(allowed);
+    return new Map(allowed.map((ref) => [ref, found.get(ref) ?? null]));
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from '../common/http-error.filter';
+import { hasLoneSurrogate, LONE_SURROGATE_PROBLEM } from '../common/input-checks';
 
 /**
  * Deeper than any real experiment config or event properties; shallow enough that validation
@@ -24,12 +25,17 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): stri
     if (node === null || typeof node !== 'object') continue;
     if (depth > maxDepth) return `Request body is nested more than ${maxDepth} levels deep`;
     if (Array.isArray(node)) {
-      for (const child of node) if (child !== null && typeof child === 'object') stack.push({ node: child, depth: depth + 1 });
+      for (const child of node) {
+        if (typeof child === 'string' && hasLoneSurrogate(child)) return `A string in the request body ${LONE_SURROGATE_PROBLEM}`;
+        if (child !== null && typeof child === 'object') stack.push({ node: child, depth: depth + 1 });
+      }
       continue;
     }
     for (const key of Object.keys(node)) {
       if (FORBIDDEN_KEYS.has(key)) return `Field name "${key}" is not allowed: it shadows a built-in JavaScript property`;
       const child = (node as Record<string, unknown>)[key];
+      if (hasLoneSurrogate(key)) return `A field name in the request body ${LONE_SURROGATE_PROBLEM}`;
+      if (typeof child === 'string' && hasLoneSurrogate(child)) return `Field "${key}" ${LONE_SURROGATE_PROBLEM}`;
       if (child !== null && typeof child === 'object') stack.push({ node: child, depth: depth + 1 });
     }
   }

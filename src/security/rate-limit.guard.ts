@@ -9,14 +9,15 @@ import { FixedWindowRateLimiter } from './rate-limiter';
 
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
-class TooManyRequestsError extends DomainError {
+export class TooManyRequestsError extends DomainError {
   readonly statusCode = 429;
 }
 
 /**
  * RATE_LIMIT_PER_MINUTE per caller across all routes: the caller is the bearer token (only its
  * SHA-256 is kept in memory, never the token) or, without one, the client IP (behind a proxy, the
- * first X-Forwarded-For hop, as Fastify's trustProxy resolves it). Public routes (/health,
+ * address Fastify resolves: the socket address, or behind proxies trusted by TRUST_PROXY the
+ * forwarded one). State is bounded in bytes (rate-limiter.ts). Public routes (/health,
  * /metrics) are never limited: probes and scrapes must not be refused. Counters live in this
  * process: with N replicas behind a balancer, a caller gets up to N × the limit.
  */

@@ -38,3 +38,27 @@ describe(FixedWindowRateLimiter.name, () => {
     jest.useRealTimers();
   });
 });
+
+describe('FixedWindowRateLimiter bounds', () => {
+  it('should keep its state within maxBytes whatever keys callers send (50,000 × 16 KB keys)', () => {
+    const limiter = new FixedWindowRateLimiter(10, 60_000, 1024 * 1024);
+    const padding = 'x'.repeat(16 * 1024);
+    for (let i = 0; i < 50_000; i++) limiter.hit(`ip:${i}${padding}`, 1_000);
+    const { entries, bytes } = limiter.size;
+    expect(bytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(entries).toBeGreaterThan(1000);
+    expect(Math.max(...limiter.callers().map((key) => key.length))).toBeLessThanOrEqual(80);
+    limiter.stop();
+  });
+
+  it('should still count a long key as one caller (hashed, not truncated into collisions)', () => {
+    const limiter = new FixedWindowRateLimiter(2, 60_000);
+    const long = 'a'.repeat(1000);
+    limiter.hit(long, 0);
+    limiter.hit(long, 0);
+    expect(limiter.hit(long, 0).allowed).toBe(false);
+    expect(limiter.hit(`${long}b`, 0).allowed).toBe(true);
+    expect(limiter.peek(long, 0)).toMatchObject({ allowed: false });
+    limiter.stop();
+  });
+});

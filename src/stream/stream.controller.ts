@@ -1,22 +1,49 @@
-import { Controller, Get, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AllowQueryToken } from '../common/auth/access.decorator';
+import { AllowQueryTicket } from '../common/auth/access.decorator';
+import { issueTicket, ticketKey } from '../common/auth/stream-ticket';
+import { Clock } from '../common/clock';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { StreamService } from './stream.service';
+
+export interface StreamTicket {
+  ticket: string;
+  expiresAt: string;
+}
 
 @ApiTags('stream')
 @ApiBearerAuth()
 @Controller('api/v1/stream')
 export class StreamController {
-  constructor(private readonly stream: StreamService) {}
+  private readonly key: Buffer | null;
+
+  constructor(
+    private readonly stream: StreamService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.key = config.adminToken ? ticketKey(config.adminToken) : null;
+  }
+
+  @Post('ticket')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'A ticket for GET /api/v1/stream?ticket=…, valid 60 s (EventSource cannot send the Authorization header)',
+  })
+  ticket(): StreamTicket {
+    // Open mode (no ADMIN_TOKEN): the stream needs no credentials; a ticket is still handed out so clients need no special case.
+    return issueTicket(this.key ?? Buffer.alloc(32), this.clock.now().getTime());
+  }
 
   @Get()
-  @AllowQueryToken()
+  @AllowQueryTicket()
   @ApiProduces('text/event-stream')
   @ApiQuery({
-    name: 'token',
+    name: 'ticket',
     required: false,
-    description: 'The admin token, for EventSource (which cannot send headers); this route only',
+    description: 'A ticket from POST /api/v1/stream/ticket, for EventSource (which cannot send headers); this route only',
   })
   @ApiOperation({ summary: 'Server-Sent Events: experiment.changed, rollout.changed, alert.raised (heartbeat comment every 15 s)' })
   @ApiOkResponse({ description: 'An event stream: one `event:` line and one `data:` JSON line per change', schema: { type: 'string' } })

@@ -79,13 +79,15 @@ describe(EventsController.name, () => {
     it('should store the event with the user variant and answer 202 recorded', async () => {
       const id = await experiment('exp');
       const variant = await assign('exp', 'u-1');
+      // Within the EVENT_BACKFILL_DAYS window (90 days by default).
+      const at = new Date(Date.now() - 3 * 86_400_000 + 678).toISOString();
       const res = await track('exp', {
         userId: 'u-1',
         eventName: 'purchase',
         value: 19.9,
         properties: { orderId: 'ord-77' },
         eventId: 'ord-77',
-        timestamp: '2026-01-02T03:04:05.678Z',
+        timestamp: at,
       });
       expect(res.status).toBe(202);
       expect(res.body).toEqual({ status: 'recorded', variant, duplicate: false });
@@ -98,7 +100,7 @@ describe(EventsController.name, () => {
         value: 19.9,
         properties: { orderId: 'ord-77' },
         event_id: 'ord-77',
-        occurred_at: new Date('2026-01-02T03:04:05.678Z'),
+        occurred_at: new Date(at),
       });
       expect(Math.abs(rows[0].received_at.getTime() - Date.now())).toBeLessThan(10_000);
     });
@@ -162,8 +164,12 @@ describe(EventsController.name, () => {
       const res = await track('exp', '{"userId":"u-1","eventName":"revenue","value":1e400}');
       expect(res.status).toBe(400);
       expect(res.body.details).toEqual([{ field: 'value', problem: 'must be a finite number' }]);
-      await track('exp', '{"userId":"u-1","eventName":"revenue","value":-1e308}').expect(202);
-      expect((await stored(id)).map((r) => r.value)).toEqual([-1e308]);
+      // Finite but beyond the documented bound (|value| <= 1e12, issue 13 item 4): refused too.
+      const huge = await track('exp', '{"userId":"u-1","eventName":"revenue","value":-1e308}');
+      expect(huge.status).toBe(400);
+      expect(huge.body.details).toEqual([{ field: 'value', problem: 'must be between -1e12 and 1e12' }]);
+      await track('exp', '{"userId":"u-1","eventName":"revenue","value":-1e12}').expect(202);
+      expect((await stored(id)).map((r) => r.value)).toEqual([-1e12]);
     });
 
     it('should accept a timestamp 4 minutes ahead (clock skew)', async () => {

@@ -450,7 +450,7 @@ describe('Rate limiting', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '5' });
+    t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '5', TRUST_PROXY: 'loopback' });
   });
   afterAll(async () => {
     await t.close();

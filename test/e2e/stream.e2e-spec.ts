@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { AlertsService } from '../../src/alerts/alerts.service';
 import { StreamService } from '../../src/stream/stream.service';
-import { ADMIN_TOKEN, asAdmin, CLIENT_TOKEN, startTestApp, TestApp } from '../support/test-app';
+import { ADMIN_TOKEN, asAdmin, asClient, CLIENT_TOKEN, startTestApp, TestApp } from '../support/test-app';
 import { createRollout, sleep, waitFor } from './rollouts-support';
 import { openStream } from './stream-support';
 
@@ -19,8 +19,14 @@ describe(StreamService.name, () => {
     await t.close();
   });
 
-  it('should stream rollout.changed, experiment.changed and alert.raised, with the token in the query', async () => {
-    const stream = await openStream(base, `/api/v1/stream?token=${ADMIN_TOKEN}`);
+  const ticket = async (app: TestApp = t): Promise<string> => {
+    const res = await app.http.post('/api/v1/stream/ticket').set(asAdmin).expect(201);
+    expect(res.body).toEqual({ ticket: expect.stringMatching(/^\d+\.[A-Za-z0-9_-]{43}$/), expiresAt: expect.any(String) });
+    return res.body.ticket;
+  };
+
+  it('should stream rollout.changed, experiment.changed and alert.raised, with a ticket in the query', async () => {
+    const stream = await openStream(base, `/api/v1/stream?ticket=${await ticket()}`);
     try {
       expect(stream.status).toBe(200);
       expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -73,26 +79,32 @@ describe(StreamService.name, () => {
     }
   });
 
-  it('should accept the bearer header, refuse a client token (403) or none (401), and take ?token= on no other route', async () => {
+  it('should accept the bearer header or a ticket, refuse a client token (403), none or a token in the URL (401), and take ?ticket= on no other route', async () => {
     const withHeader = await openStream(base, '/api/v1/stream', { Authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(withHeader.status).toBe(200);
     withHeader.close();
-    const client = await openStream(base, `/api/v1/stream?token=${CLIENT_TOKEN}`);
+    const client = await openStream(base, '/api/v1/stream', { Authorization: `Bearer ${CLIENT_TOKEN}` });
     expect(client.status).toBe(403);
     client.close();
+    expect((await t.http.post('/api/v1/stream/ticket').set(asClient)).status).toBe(403);
+    expect((await t.http.post('/api/v1/stream/ticket')).status).toBe(401);
     const none = await openStream(base, '/api/v1/stream');
     expect(none.status).toBe(401);
     none.close();
-    const wrong = await openStream(base, '/api/v1/stream?token=not-the-token');
+    const wrong = await openStream(base, '/api/v1/stream?ticket=123.not-a-ticket');
     expect(wrong.status).toBe(401);
     wrong.close();
-    expect((await t.http.get(`/api/v1/rollouts?token=${ADMIN_TOKEN}`)).status).toBe(401);
+    // The admin token itself is no longer accepted in the URL (issue 13), on the stream or elsewhere.
+    const inUrl = await openStream(base, `/api/v1/stream?token=${ADMIN_TOKEN}`);
+    expect(inUrl.status).toBe(401);
+    inUrl.close();
+    expect((await t.http.get(`/api/v1/rollouts?ticket=${await ticket()}`)).status).toBe(401);
   });
 
   it('should forget streams the client closed', async () => {
     const service = t.app.get(StreamService);
     const before = service.openStreams;
-    const stream = await openStream(base, `/api/v1/stream?token=${ADMIN_TOKEN}`);
+    const stream = await openStream(base, `/api/v1/stream?ticket=${await ticket()}`);
     await waitFor('registered', async () => (service.openStreams === before + 1 ? true : undefined), 2000);
     stream.close();
     await waitFor('forgotten', async () => (service.openStreams === before ? true : undefined), 2000);
@@ -102,7 +114,9 @@ describe(StreamService.name, () => {
     const other = await startTestApp();
     await other.app.listen(0, '127.0.0.1');
     const { port } = other.app.getHttpServer().address() as AddressInfo;
-    const streams = await Promise.all([1, 2, 3].map(() => openStream(`http://127.0.0.1:${port}`, `/api/v1/stream?token=${ADMIN_TOKEN}`)));
+    const streams = await Promise.all(
+      [1, 2, 3].map(async () => openStream(`http://127.0.0.1:${port}`, `/api/v1/stream?ticket=${await ticket(other)}`)),
+    );
     expect(streams.map((s) => s.status)).toEqual([200, 200, 200]);
     const started = Date.now();
     await other.close();

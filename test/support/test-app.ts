@@ -32,6 +32,8 @@ export async function startTestApp(
     ADMIN_TOKEN,
     CLIENT_TOKENS: CLIENT_TOKEN,
     ROLLOUT_TICK_SECONDS: '3600',
+    // Suites send many deliberately unauthenticated requests from one address; security-bounds sets its own.
+    AUTH_FAILURES_PER_MINUTE: '1000000',
     ...env,
   });
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();

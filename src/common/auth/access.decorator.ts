@@ -8,9 +8,9 @@ export type AccessLevel = 'public' | 'client' | 'admin';
 export type Actor = 'admin' | 'client' | 'scheduler';
 
 export const ACCESS_KEY = 'access';
-export const QUERY_TOKEN_KEY = 'access:queryToken';
+export const QUERY_TICKET_KEY = 'access:queryTicket';
 
 export const Access = (level: AccessLevel): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_KEY, level);
 
-/** EventSource cannot set headers, so the stream alone accepts `?token=`. */
-export const AllowQueryToken = (): MethodDecorator & ClassDecorator => SetMetadata(QUERY_TOKEN_KEY, true);
+/** EventSource cannot set headers, so the stream alone accepts `?ticket=` (stream-ticket.ts), never a token in the URL. */
+export const AllowQueryTicket = (): MethodDecorator & ClassDecorator => SetMetadata(QUERY_TICKET_KEY, true);
