@@ -237,7 +237,9 @@ async function placeForRoot(dataDir: string, stateRoot: string): Promise<{ place
   try {
     openDirectory(path.dirname(placement.databaseDir));
     if (placement.copyFrom !== null) copyBinaries(placement.copyFrom, placement.nativeDir);
-    const stillBlocked = firstBlockedDirectory(chainOf(path.dirname(placement.databaseDir)), account);
+    const stillBlocked =
+      firstBlockedDirectory(chainOf(path.dirname(placement.databaseDir)), account) ??
+      firstBlockedDirectory(chainOf(path.join(placement.nativeDir, 'bin')), account);
     if (stillBlocked !== null) throw new Error(`the "${USER}" user cannot enter ${describe(stillBlocked)} either`);
   } catch (error) {
     const blocked = describe(dataBlocked ?? binariesBlocked);
