@@ -672,6 +672,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/stream/ticket': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A ticket for GET /api/v1/stream?ticket=…, valid 60 s (EventSource cannot send the Authorization header) */
+    post: operations['Stream_ticket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/stream': {
     parameters: {
       query?: never;
@@ -4880,11 +4897,59 @@ export interface operations {
       };
     };
   };
+  Stream_ticket: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
+      429: {
+        headers: {
+          /** @description Seconds until the next request is allowed */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Database unavailable; retry after Retry-After seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Invalid input (400), token missing or invalid (401), token lacks scope (403), not found (404), conflict (409), body too large (413) */
+      '4XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
   Stream_open: {
     parameters: {
       query?: {
-        /** @description The admin token, for EventSource (which cannot send headers); this route only */
-        token?: unknown;
+        /** @description A ticket from POST /api/v1/stream/ticket, for EventSource (which cannot send headers); this route only */
+        ticket?: unknown;
       };
       header?: never;
       path?: never;
