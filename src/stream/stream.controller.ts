@@ -1,5 +1,14 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiProperty,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AllowQueryTicket } from '../common/auth/access.decorator';
 import { issueTicket, ticketKey } from '../common/auth/stream-ticket';
@@ -8,9 +17,9 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { StreamService } from './stream.service';
 
-export interface StreamTicket {
-  ticket: string;
-  expiresAt: string;
+export class StreamTicket {
+  @ApiProperty({ description: 'Pass as ?ticket= on GET /api/v1/stream' }) ticket: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
 }
 
 @ApiTags('stream')
@@ -32,6 +41,7 @@ export class StreamController {
   @ApiOperation({
     summary: 'A ticket for GET /api/v1/stream?ticket=…, valid 60 s (EventSource cannot send the Authorization header)',
   })
+  @ApiCreatedResponse({ type: StreamTicket })
   ticket(): StreamTicket {
     // Open mode (no ADMIN_TOKEN): the stream needs no credentials; a ticket is still handed out so clients need no special case.
     return issueTicket(this.key ?? Buffer.alloc(32), this.clock.now().getTime());

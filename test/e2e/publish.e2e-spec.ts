@@ -19,7 +19,7 @@ describe('Write and publish across replicas', () => {
   async function listen(t: TestApp): Promise<OpenStream> {
     await t.app.listen(0, '127.0.0.1');
     const { port } = t.app.getHttpServer().address() as AddressInfo;
-    const stream = await openStream(`http://127.0.0.1:${port}`, `/api/v1/stream?token=${ADMIN_TOKEN}`);
+    const stream = await openStream(`http://127.0.0.1:${port}`, '/api/v1/stream', { authorization: `Bearer ${ADMIN_TOKEN}` });
     await waitFor('connected', async () => (stream.raw.includes(': connected') ? true : undefined), 2000);
     return stream;
   }
@@ -34,8 +34,8 @@ describe('Write and publish across replicas', () => {
     onB = await listen(b);
   });
   afterAll(async () => {
-    onA.close();
-    onB.close();
+    onA?.close();
+    onB?.close();
     await b.close({ keepDatabase: true });
     await a.close();
   });

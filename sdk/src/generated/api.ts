@@ -1869,6 +1869,12 @@ export interface components {
       health: components['schemas']['LastHealthResponse'] | null;
       actor: components['schemas']['Actor'];
     };
+    StreamTicket: {
+      /** @description Pass as ?ticket= on GET /api/v1/stream */
+      ticket: string;
+      /** Format: date-time */
+      expiresAt: string;
+    };
     CreateWebhookDto: {
       /** @example https://hooks.example.com/experimentation */
       url: string;
@@ -4910,7 +4916,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['StreamTicket'];
+        };
       };
       /** @description Rate limited: RATE_LIMIT_PER_MINUTE per token (or IP) exceeded */
       429: {
