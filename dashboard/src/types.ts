@@ -1,9 +1,9 @@
 /**
  * The dashboard's names for the API's response shapes. Nothing here is typed by hand: every type is
- * taken from ./generated/api.ts, which `npm run api:generate` writes from the service's OpenAPI
+ * taken from sdk/src/generated/api.ts (the SDK's typed client uses the same file), which `npm run api:generate` writes from the service's OpenAPI
  * document (a test fails when it is stale), so the dashboard cannot drift from the server.
  */
-import type { components } from './generated/api';
+import type { components } from '../../sdk/src/generated/api';
 
 type Schemas = components['schemas'];
 
