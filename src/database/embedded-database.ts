@@ -352,7 +352,7 @@ class RelocatedServer implements PostgresServer {
  */
 export async function startEmbeddedDatabase(
   dataDir: string,
-  options: { fsync?: boolean; log?: (line: string) => void; stateRoot?: string } = {},
+  options: { fsync?: boolean; log?: (line: string) => void; stateRoot?: string; port?: number } = {},
 ): Promise<EmbeddedDatabase> {
   fs.mkdirSync(dataDir, { recursive: true });
   const root = process.getuid?.() === 0;
@@ -363,7 +363,7 @@ export async function startEmbeddedDatabase(
   const initialised = fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
   if (initialised) await takeOverDataDirectory(dataDir, databaseDir);
 
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'];
   if (options.fsync === false) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const log = (message: unknown): void => options.log?.(String(message));

