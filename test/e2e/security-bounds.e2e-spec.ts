@@ -10,6 +10,25 @@ import { asAdmin, startTestApp, startTestAppWithDatabase, TestApp } from '../sup
 
 // Issue 13 item 2 and the "Also bounded" items that live at the HTTP edge (docs/security.md).
 
+/** Creates a two-variant experiment with one conversion metric and starts it; its id. */
+async function startExperiment(t: TestApp, key: string): Promise<string> {
+  const res = await t.http
+    .post('/api/v1/experiments')
+    .set(asAdmin)
+    .send({
+      name: key,
+      key,
+      variants: [
+        { name: 'control', weight: 0.5, config: {} },
+        { name: 'green', weight: 0.5, config: {} },
+      ],
+      metrics: [{ name: 'purchase', type: 'conversion', role: 'primary' }],
+    })
+    .expect(201);
+  await t.http.post(`/api/v1/experiments/${key}/start`).set(asAdmin).expect(200);
+  return res.body.id as string;
+}
+
 describe('TRUST_PROXY', () => {
   it('should parse off, true, a hop count and lists of addresses / CIDRs, and refuse anything else', () => {
     expect(loadConfig({}).trustProxy).toBe(false);
@@ -307,22 +326,7 @@ describe('USER_CACHE_MB', () => {
   });
 
   it('should keep the known assignments within the budget under /decide with random ids (was 200,000 per experiment)', async () => {
-    for (const key of ['cache-2', 'cache-3']) {
-      await t.http
-        .post('/api/v1/experiments')
-        .set(asAdmin)
-        .send({
-          name: key,
-          key,
-          variants: [
-            { name: 'control', weight: 0.5, config: {} },
-            { name: 'green', weight: 0.5, config: {} },
-          ],
-          metrics: [{ name: 'purchase', type: 'conversion', role: 'primary' }],
-        })
-        .expect(201);
-      await t.http.post(`/api/v1/experiments/${key}/start`).set(asAdmin).expect(200);
-    }
+    for (const key of ['cache-2', 'cache-3']) await startExperiment(t, key);
     const fastify = t.app.getHttpAdapter().getInstance();
     for (let i = 0; i < 1200; i += 20) {
       const answers = await Promise.all(
@@ -353,23 +357,7 @@ describe('Deleting a large experiment', () => {
   });
   afterAll(() => t.close());
 
-  const create = async (key: string) => {
-    const res = await t.http
-      .post('/api/v1/experiments')
-      .set(asAdmin)
-      .send({
-        name: key,
-        key,
-        variants: [
-          { name: 'control', weight: 0.5, config: {} },
-          { name: 'green', weight: 0.5, config: {} },
-        ],
-        metrics: [{ name: 'purchase', type: 'conversion', role: 'primary' }],
-      })
-      .expect(201);
-    await t.http.post(`/api/v1/experiments/${key}/start`).set(asAdmin).expect(200);
-    return res.body.id as string;
-  };
+  const create = (key: string) => startExperiment(t, key);
 
   it("should not stall other experiments' inserts while its 300,000 events go (batches, no long lock)", async () => {
     const big = await create('big');
