@@ -264,3 +264,26 @@ export function allowedTransitions(from: ExperimentStatus): ExperimentStatus[] {
 export function canTransition(from: ExperimentStatus, to: ExperimentStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
+
+/** The lifecycle routes (`POST /experiments/:idOrKey/<action>`). */
+export type LifecycleAction = 'start' | 'pause' | 'resume' | 'complete';
+
+/** Where each lifecycle action leads. */
+export const ACTION_TARGET: Readonly<Record<LifecycleAction, ExperimentStatus>> = {
+  start: 'running',
+  pause: 'paused',
+  resume: 'running',
+  complete: 'completed',
+};
+
+/** An action is legal when its transition is, and `start` means draft → running, `resume` paused → running. */
+export function canApply(from: ExperimentStatus, action: LifecycleAction): boolean {
+  if (action === 'start' && from !== 'draft') return false;
+  if (action === 'resume' && from !== 'paused') return false;
+  return canTransition(from, ACTION_TARGET[action]);
+}
+
+/** The lifecycle actions an experiment in `from` accepts (the API returns them, the dashboard offers them). */
+export function allowedActions(from: ExperimentStatus): LifecycleAction[] {
+  return (Object.keys(ACTION_TARGET) as LifecycleAction[]).filter((action) => canApply(from, action));
+}

@@ -1,4 +1,4 @@
-import { definitionOf } from './experiment-rules';
+import { allowedActions, definitionOf, LifecycleAction } from './experiment-rules';
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import type { Actor } from '../common/auth/access.decorator';
 import { PageOf } from '../common/pagination';
@@ -56,6 +56,13 @@ export class ExperimentResponse {
   @ApiProperty(nullableDate) startedAt: string | null;
   @ApiProperty(nullableDate) pausedAt: string | null;
   @ApiProperty(nullableDate) completedAt: string | null;
+  @ApiProperty({
+    enum: ['start', 'pause', 'resume', 'complete'],
+    enumName: 'ExperimentAction',
+    isArray: true,
+    description: 'The lifecycle actions its status accepts now (POST /api/v1/experiments/:idOrKey/<action>)',
+  })
+  allowedActions: LifecycleAction[];
 }
 
 export class ExperimentPage extends PageOf(ExperimentResponse) {}
@@ -106,5 +113,6 @@ export function toExperimentResponse(e: Experiment): ExperimentResponse {
     startedAt: iso(e.startedAt),
     pausedAt: iso(e.pausedAt),
     completedAt: iso(e.completedAt),
+    allowedActions: allowedActions(e.status),
   };
 }

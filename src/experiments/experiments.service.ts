@@ -10,7 +10,9 @@ import type { CreateExperimentDto } from './dto/create-experiment.dto';
 import type { ListExperimentsQuery } from './dto/list-experiments.query';
 import type { UpdateExperimentDto } from './dto/update-experiment.dto';
 import {
+  ACTION_TARGET,
   allowedTransitions,
+  canApply,
   applyUpdate,
   canTransition,
   definitionFromCreate,
@@ -19,20 +21,14 @@ import {
   diffDefinitions,
   ExperimentDefinition,
   forbiddenChange,
+  LifecycleAction,
 } from './experiment-rules';
 import { ExperimentEntity } from './experiment.entity';
 import { toExperimentResponse } from './experiment.response';
 import { ExperimentStore } from './experiment.store';
 import { EXPERIMENT_STATUSES, ExperimentStatus } from './experiment.model';
 
-export type LifecycleAction = 'start' | 'pause' | 'resume' | 'complete';
-
-const ACTION_TARGET: Record<LifecycleAction, ExperimentStatus> = {
-  start: 'running',
-  pause: 'paused',
-  resume: 'running',
-  complete: 'completed',
-};
+export type { LifecycleAction };
 
 // The action a transition is recorded as in history.
 function actionName(from: ExperimentStatus, to: ExperimentStatus): string {
@@ -189,9 +185,7 @@ export class ExperimentsService {
   ): Promise<ExperimentEntity> {
     return this.mutate(idOrKey, async (write, experiment) => {
       const from = experiment.status;
-      // `start` means draft → running and `resume` paused → running; the wrong one is an illegal move.
-      const wrongVerb = (action === 'start' && from === 'paused') || (action === 'resume' && from === 'draft');
-      if (!canTransition(from, to) || wrongVerb) {
+      if (action === undefined ? !canTransition(from, to) : !canApply(from, action)) {
         throw new ConflictError(
           `cannot go from ${from} to ${to}`,
           undefined,

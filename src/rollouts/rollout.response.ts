@@ -1,5 +1,6 @@
 import type { Actor } from '../common/auth/access.decorator';
 import type { RolloutHistoryEntity } from './rollout-history.entity';
+import { AdminCommandKind, ALLOWED_COMMANDS } from './rollout-command-decision';
 import type { RolloutEntity } from './rollout.entity';
 import { ApiProperty } from '@nestjs/swagger';
 import { PageOf } from '../common/pagination';
@@ -77,6 +78,13 @@ export class RolloutResponse {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
   @ApiProperty(nullableDate) startedAt: string | null;
   @ApiProperty(nullableDate) completedAt: string | null;
+  @ApiProperty({
+    enum: ['start', 'pause', 'resume', 'promote', 'rollback', 'percentage', 'update', 'delete'],
+    enumName: 'RolloutCommandKind',
+    isArray: true,
+    description: 'The admin commands its status accepts now (a 409 lists the same ones as `allowed`)',
+  })
+  allowedActions: AdminCommandKind[];
 }
 
 export class RolloutPage extends PageOf(RolloutResponse) {}
@@ -140,6 +148,7 @@ export function toRolloutResponse(r: RolloutEntity): RolloutResponse {
     updatedAt: r.updatedAt.toISOString(),
     startedAt: iso(r.startedAt),
     completedAt: iso(r.completedAt),
+    allowedActions: [...ALLOWED_COMMANDS[r.status]],
   };
 }
 

@@ -4,18 +4,10 @@ import { Banner, LoadError, Loading, StatusBadge } from '../components/common';
 import { dateTime, pct } from '../format';
 import { useLive } from '../live';
 import { Link } from '../router';
-import type { Experiment, ExperimentStatus } from '../types';
+import type { Experiment } from '../types';
 import { useAction } from '../use-action';
 import { useResource } from '../use-resource';
 import { ResultsPanel } from './results-panel';
-
-/** The lifecycle of §2: only legal transitions are offered. */
-const TRANSITIONS: Record<ExperimentStatus, ExperimentAction[]> = {
-  draft: ['start'],
-  running: ['pause', 'complete'],
-  paused: ['resume', 'complete'],
-  completed: [],
-};
 
 const ACTION_LABEL: Record<ExperimentAction, string> = { start: 'Start', pause: 'Pause', resume: 'Resume', complete: 'Complete' };
 
@@ -119,7 +111,8 @@ export function ExperimentDetail({ idOrKey }: { idOrKey: string }) {
 function Lifecycle({ experiment, onChanged }: { experiment: Experiment; onChanged: () => void }) {
   const { busy, error, run: runAction } = useAction<ExperimentAction>();
   const [winner, setWinner] = useState('');
-  const actions = TRANSITIONS[experiment.status];
+  // Only what the experiment's status accepts is offered: the server says which (allowedActions).
+  const actions = experiment.allowedActions;
   if (actions.length === 0) return null;
 
   const run = (action: ExperimentAction): Promise<boolean> =>

@@ -5,19 +5,9 @@ import { fieldId, numberOrUndefined } from '../components/form';
 import { dateTime, duration, hours, int, num, pct, percentage } from '../format';
 import { useLive } from '../live';
 import { Link } from '../router';
-import type { HealthThresholds, LastHealth, Rollout, RolloutStatus } from '../types';
+import type { HealthThresholds, LastHealth, Rollout } from '../types';
 import { useAction } from '../use-action';
 import { useResource } from '../use-resource';
-
-/** Mirrors the service's command table: only what the current status accepts is offered. */
-const COMMANDS: Record<RolloutStatus, (RolloutAction | 'percentage')[]> = {
-  draft: ['start'],
-  scheduled: ['promote', 'rollback'],
-  running: ['pause', 'promote', 'rollback', 'percentage'],
-  paused: ['resume', 'promote', 'rollback', 'percentage'],
-  completed: ['rollback'],
-  rolled_back: ['start'],
-};
 
 const ACTION_LABEL: Record<RolloutAction, string> = {
   start: 'Start',
@@ -291,7 +281,8 @@ function Commands({ rollout: r, onChanged }: { rollout: Rollout; onChanged: () =
   const [reason, setReason] = useState('');
   const [target, setTarget] = useState('');
   const { busy, error, run: runAction } = useAction();
-  const commands = COMMANDS[r.status];
+  // Only what the rollout's status accepts is offered: the server says which (allowedActions).
+  const commands = r.allowedActions;
 
   const run = (label: string, call: () => Promise<unknown>): Promise<boolean> =>
     runAction(label, async () => {
@@ -310,7 +301,7 @@ function Commands({ rollout: r, onChanged }: { rollout: Rollout; onChanged: () =
       </div>
       <div class="actions" role="group" aria-label="Rollout actions">
         {commands
-          .filter((c): c is RolloutAction => c !== 'percentage')
+          .filter((c): c is RolloutAction => c in ACTION_LABEL)
           .map((action) => (
             <button
               key={action}

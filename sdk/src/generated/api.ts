@@ -1025,6 +1025,11 @@ export interface components {
     AnalysisKind: 'frequentist' | 'sequential' | 'bayesian';
     /** @enum {string} */
     Correction: 'holm' | 'bh' | 'none';
+    /**
+     * @description The lifecycle actions its status accepts now (POST /api/v1/experiments/:idOrKey/<action>)
+     * @enum {string}
+     */
+    ExperimentAction: 'start' | 'pause' | 'resume' | 'complete';
     ExperimentResponse: {
       /** Format: uuid */
       id: string;
@@ -1060,6 +1065,8 @@ export interface components {
       pausedAt: string | null;
       /** Format: date-time */
       completedAt: string | null;
+      /** @description The lifecycle actions its status accepts now (POST /api/v1/experiments/:idOrKey/<action>) */
+      allowedActions: components['schemas']['ExperimentAction'][];
     };
     ExperimentPage: {
       items: components['schemas']['ExperimentResponse'][];
@@ -1691,6 +1698,11 @@ export interface components {
       /** Format: date-time */
       evaluatedAt: string;
     };
+    /**
+     * @description The admin commands its status accepts now (a 409 lists the same ones as `allowed`)
+     * @enum {string}
+     */
+    RolloutCommandKind: 'start' | 'pause' | 'resume' | 'promote' | 'rollback' | 'percentage' | 'update' | 'delete';
     RolloutResponse: {
       /** Format: uuid */
       id: string;
@@ -1721,6 +1733,8 @@ export interface components {
       startedAt: string | null;
       /** Format: date-time */
       completedAt: string | null;
+      /** @description The admin commands its status accepts now (a 409 lists the same ones as `allowed`) */
+      allowedActions: components['schemas']['RolloutCommandKind'][];
     };
     RolloutPage: {
       items: components['schemas']['RolloutResponse'][];
