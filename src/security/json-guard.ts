@@ -44,6 +44,9 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): stri
 
 /** Rejects such bodies with 400 and the contract's error body, before any validation runs. */
 export function registerJsonGuard(fastify: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
+  // The API speaks JSON only: Fastify's other default parser (text/plain) would hand a route that
+  // takes no body a string and let the request through; without it such a body is a 415, as XML is.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('preValidation', (request, reply, done) => {
     const problem = request.body !== null && typeof request.body === 'object' ? findJsonProblem(request.body, maxDepth) : null;
     if (problem === null) done();

@@ -173,6 +173,15 @@ describe('Hot-path request inputs', () => {
     });
   });
 
+  // Found by the fuzz suite: a route that takes no body accepted a text/plain one (201).
+  it('should refuse a text/plain body with 415, also on a route that takes no body', async () => {
+    for (const url of ['/api/v1/stream/ticket', '/api/v1/experiments']) {
+      const res = await t.http.post(url).set(asAdmin).set('content-type', 'text/plain').send('{}');
+      expect({ url, status: res.status, code: res.body.code }).toEqual({ url, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    }
+    expect((await t.http.post('/api/v1/stream/ticket').set(asAdmin)).status).toBe(201);
+  });
+
   // The same requests, when valid, do write: the "nothing written" checks above are not vacuous.
   it('should still assign a valid request (the counts above are not vacuous)', async () => {
     const before = await assignmentCount();
