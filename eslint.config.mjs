@@ -1,6 +1,15 @@
 // Lint settings from shared/style.md: promise safety, exhaustive switches, and a pure core.
 import tseslint from 'typescript-eslint';
 
+/** The promise, switch and equality rules of the service and of the dashboard. */
+const typedRules = {
+  '@typescript-eslint/no-floating-promises': 'error',
+  '@typescript-eslint/no-misused-promises': 'error',
+  '@typescript-eslint/switch-exhaustiveness-check': 'error',
+  eqeqeq: ['error', 'always'],
+  '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -19,26 +28,13 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      eqeqeq: ['error', 'always'],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      '@typescript-eslint/no-require-imports': 'off',
-    },
+    rules: { ...typedRules, '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // The dashboard (Vite + Preact): the same promise and switch rules, against its own tsconfig (DOM, JSX).
     files: ['dashboard/src/**/*.{ts,tsx}'],
     languageOptions: { parserOptions: { project: './dashboard/tsconfig.json', tsconfigRootDir: import.meta.dirname } },
-    rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      eqeqeq: ['error', 'always'],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-    },
+    rules: typedRules,
   },
   {
     // The pure core: no framework, no database.

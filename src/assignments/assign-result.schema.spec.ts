@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ROLLOUT_CHECK_ROUTE_SCHEMA } from '../rollouts/rollout-check.schema';
 import { ASSIGN_ROUTE_SCHEMA } from './assign-result.schema';
+import { ASSIGN_REASONS } from './assignment.response';
 import type { AssignResult } from './assignments.service';
 
 /**
@@ -17,15 +18,7 @@ async function serverFor(schema: typeof ASSIGN_ROUTE_SCHEMA, answer: { value: un
 }
 
 const text = fc.string({ unit: 'binary', maxLength: 300 });
-const reasons = fc.constantFrom<AssignResult['reason']>(
-  'assigned',
-  'sticky',
-  'not_in_traffic',
-  'paused',
-  'not_running',
-  'winner',
-  'completed',
-);
+const reasons = fc.constantFrom(...ASSIGN_REASONS);
 
 const assignResult: fc.Arbitrary<AssignResult> = fc.record({
   experimentId: fc.uuid(),
